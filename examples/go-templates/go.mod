@@ -1,0 +1,3 @@
+module github.com/example/bookshelf
+
+go 1.22
