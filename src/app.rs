@@ -1,0 +1,218 @@
+//! App: one Dockerfile path in, one [`FileReport`] out. This is the file-system edge the
+//! command line calls: it finds the Dockerfile and its context, loads the config and the
+//! templates, runs [`split`](crate::split), and writes when asked.
+
+use std::path::{Path, PathBuf};
+
+use crate::config::{self, Config};
+use crate::context::DirContext;
+use crate::detect::Language;
+use crate::emit;
+use crate::plan::Summary;
+use crate::template::{RuntimeKind, TemplateSet};
+use crate::{Outcome, Skip};
+
+/// Files larger than this are refused: no real Dockerfile comes near it.
+pub const MAX_FILE_BYTES: u64 = 4 << 20;
+
+/// What the user asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Print a unified diff.
+    Diff,
+    /// Rewrite in place.
+    Write,
+    /// Print the diff, fail when anything would change.
+    Check,
+    /// Print the whole new file.
+    Stdout,
+}
+
+/// The settings shared by every path of one run.
+#[derive(Debug, Clone, Default)]
+pub struct Request {
+    /// Build context directory (default: the Dockerfile's directory).
+    pub context: Option<PathBuf>,
+    /// Config file (default: discovered).
+    pub config: Option<PathBuf>,
+    /// Language override.
+    pub lang: Option<Language>,
+    /// Runtime override.
+    pub runtime: Option<RuntimeKind>,
+    /// Whether to write the file.
+    pub write: bool,
+}
+
+/// What happened to one path.
+#[derive(Debug, Clone)]
+pub enum FileReport {
+    /// The file would be (or was) rewritten.
+    Changed {
+        /// Path as shown to the user.
+        display: String,
+        /// The original text.
+        old: String,
+        /// The new text.
+        new: String,
+        /// What the split did.
+        summary: Summary,
+    },
+    /// Left as is, with the reason.
+    LeftAsIs {
+        /// Path as shown to the user.
+        display: String,
+        /// The original text.
+        old: String,
+        /// Why.
+        reason: Skip,
+    },
+    /// The path could not be handled.
+    Failed {
+        /// Path as shown to the user.
+        display: String,
+        /// One line saying why.
+        message: String,
+    },
+}
+
+/// A path as `git diff` would show it from the current directory.
+pub fn display_path(path: &Path) -> String {
+    let cwd = std::env::current_dir().ok();
+    let abs = if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        cwd.clone().unwrap_or_default().join(path)
+    };
+    let shown = cwd
+        .and_then(|c| abs.strip_prefix(&c).ok().map(Path::to_path_buf))
+        .unwrap_or_else(|| path.to_path_buf());
+    let s = shown.to_string_lossy().replace('\\', "/");
+    s.trim_start_matches("./").to_string()
+}
+
+/// Finds the Dockerfile for a PATH argument: the file itself, or `Dockerfile` /
+/// `Containerfile` inside a directory.
+pub fn resolve_path(path: &Path) -> Result<PathBuf, String> {
+    if path.is_dir() {
+        for name in ["Dockerfile", "Containerfile"] {
+            let p = path.join(name);
+            if p.is_file() {
+                return Ok(p);
+            }
+        }
+        return Err("directory holds no Dockerfile or Containerfile".into());
+    }
+    if !path.exists() && std::fs::symlink_metadata(path).is_err() {
+        return Err("no such file".into());
+    }
+    Ok(path.to_path_buf())
+}
+
+/// Reads a Dockerfile as text, refusing what clearly is not one.
+fn read_text(path: &Path) -> Result<(Vec<u8>, String), String> {
+    let meta = std::fs::metadata(path).map_err(io_msg)?;
+    if !meta.is_file() {
+        return Err("not a regular file".into());
+    }
+    if meta.len() > MAX_FILE_BYTES {
+        return Err(format!(
+            "file too large ({} bytes; the limit is {} bytes)",
+            meta.len(),
+            MAX_FILE_BYTES
+        ));
+    }
+    let bytes = std::fs::read(path).map_err(io_msg)?;
+    if bytes.contains(&0) {
+        return Err("binary file, not a Dockerfile".into());
+    }
+    let text = String::from_utf8(bytes.clone()).map_err(|e| {
+        format!(
+            "not UTF-8 text (invalid byte at offset {})",
+            e.utf8_error().valid_up_to()
+        )
+    })?;
+    Ok((bytes, text))
+}
+
+fn io_msg(e: std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file".into(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
+        _ => e.to_string(),
+    }
+}
+
+/// Handles one PATH argument.
+pub fn process(arg: &Path, req: &Request) -> FileReport {
+    let display = display_path(arg);
+    let fail = |message: String| FileReport::Failed {
+        display: display.clone(),
+        message,
+    };
+    let path = match resolve_path(arg) {
+        Ok(p) => p,
+        Err(m) => return fail(m),
+    };
+    let display = display_path(&path);
+    let fail = |message: String| FileReport::Failed {
+        display: display.clone(),
+        message,
+    };
+    let (bytes, text) = match read_text(&path) {
+        Ok(t) => t,
+        Err(m) => return fail(m),
+    };
+    let context_dir = req.context.clone().unwrap_or_else(|| match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    });
+    if !context_dir.is_dir() {
+        return fail(format!("build context {} is not a directory", context_dir.display()));
+    }
+    let config = match req.config.clone().or_else(|| config::discover(&context_dir)) {
+        Some(p) => match Config::load(&p) {
+            Ok(c) => c,
+            Err(m) => return fail(format!("config: {m}")),
+        },
+        None => Config::default(),
+    };
+    let owned;
+    let templates = match &config.templates {
+        Some(dir) => match TemplateSet::load(Some(dir)) {
+            Ok(t) => {
+                owned = t;
+                &owned
+            }
+            Err(m) => return fail(format!("templates: {m}")),
+        },
+        None => TemplateSet::builtin(),
+    };
+    let ctx = DirContext::new(context_dir);
+    let opts = crate::Options {
+        lang: req.lang,
+        runtime: req.runtime,
+        config: &config,
+        templates,
+    };
+    match crate::split(&text, &ctx, &opts) {
+        Err(e) => fail(e.to_string()),
+        Ok(Outcome::LeftAsIs(reason)) => FileReport::LeftAsIs {
+            display,
+            old: text,
+            reason,
+        },
+        Ok(Outcome::Rewritten { text: new, summary }) => {
+            if req.write {
+                if let Err(e) = emit::write_atomic(&path, new.as_bytes(), &bytes) {
+                    return fail(format!("not written: {}", io_msg(e)));
+                }
+            }
+            FileReport::Changed {
+                display,
+                old: text,
+                new,
+                summary,
+            }
+        }
+    }
+}

@@ -1,0 +1,563 @@
+//! Detect: what the single stage does. It walks the instructions once and records, before each
+//! one, the WORKDIR, ENV, ARG and USER in force and where COPY put context files; it names the
+//! builder image and picks the language. Language modules (`lang::*`) read these facts.
+
+use std::fmt;
+use std::str::FromStr;
+
+use crate::context::BuildContext;
+use crate::parse::{Command, Dockerfile, Instruction, Source};
+use crate::shell;
+
+/// A language dockslim knows how to split.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Language {
+    /// Go: `go build` / `go install`.
+    Go,
+    /// Rust: `cargo build` / `cargo install`.
+    Rust,
+    /// Node.js: npm, yarn, pnpm, bun.
+    Node,
+}
+
+impl Language {
+    /// All languages, in detection order.
+    pub const ALL: [Language; 3] = [Language::Go, Language::Rust, Language::Node];
+
+    /// The lowercase name (`go`, `rust`, `node`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Language::Go => "go",
+            Language::Rust => "rust",
+            Language::Node => "node",
+        }
+    }
+}
+
+impl fmt::Display for Language {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Language {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.to_ascii_lowercase().as_str() {
+            "go" | "golang" => Ok(Language::Go),
+            "rust" => Ok(Language::Rust),
+            "node" | "nodejs" | "node.js" => Ok(Language::Node),
+            other => Err(format!("unknown language `{other}` (expected go, rust or node)")),
+        }
+    }
+}
+
+/// An image reference split into its parts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImageRef {
+    /// The whole reference as written (ARG defaults substituted).
+    pub full: String,
+    /// Repository without tag or digest (`docker.io/library/golang` → as written).
+    pub repo: String,
+    /// The last path element of the repository (`golang`).
+    pub name: String,
+    /// The tag, if any.
+    pub tag: Option<String>,
+}
+
+impl ImageRef {
+    /// Parses `image[:tag][@digest]`.
+    pub fn parse(full: &str) -> ImageRef {
+        let no_digest = full.split('@').next().unwrap_or(full);
+        let last_slash = no_digest.rfind('/').map_or(0, |p| p + 1);
+        let (repo, tag) = match no_digest[last_slash..].rfind(':') {
+            Some(p) => (
+                &no_digest[..last_slash + p],
+                Some(no_digest[last_slash + p + 1..].to_string()),
+            ),
+            None => (no_digest, None),
+        };
+        let name = repo.rsplit('/').next().unwrap_or(repo).to_ascii_lowercase();
+        ImageRef {
+            full: full.to_string(),
+            repo: repo.to_string(),
+            name,
+            tag,
+        }
+    }
+
+    /// The tag, or `""`.
+    pub fn tag(&self) -> &str {
+        self.tag.as_deref().unwrap_or("")
+    }
+}
+
+/// The state of the stage just before an instruction runs.
+#[derive(Debug, Clone, Default)]
+pub struct State {
+    /// Absolute WORKDIR.
+    pub workdir: String,
+    /// ENV set in this Dockerfile, in order (name, value as written after expansion).
+    pub env: Vec<(String, String)>,
+    /// ARGs declared in the stage (and global ARG defaults), name → default.
+    pub args: Vec<(String, Option<String>)>,
+    /// The last USER, if any.
+    pub user: Option<String>,
+    /// Whether a WORKDIR instruction was seen.
+    pub workdir_set: bool,
+}
+
+impl State {
+    /// The value of an ENV (or ARG default) variable.
+    pub fn var(&self, name: &str) -> Option<&str> {
+        self.env
+            .iter()
+            .rev()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+            .or_else(|| {
+                self.args
+                    .iter()
+                    .rev()
+                    .find(|(k, _)| k == name)
+                    .and_then(|(_, v)| v.as_deref())
+            })
+    }
+
+    /// Resolves `path` against the WORKDIR (expanding variables).
+    pub fn resolve(&self, path: &str) -> String {
+        let path = expand(path, |k| self.var(k).map(str::to_string));
+        absolute(&self.workdir, &path)
+    }
+}
+
+/// A COPY or ADD from the build context.
+#[derive(Debug, Clone)]
+pub struct CopyFact {
+    /// Instruction index.
+    pub index: usize,
+    /// Context-relative sources (normalised, `.` for the whole context).
+    pub sources: Vec<String>,
+    /// Absolute destination as written (a trailing `/` kept).
+    pub dest: String,
+}
+
+/// Facts about a single-stage Dockerfile.
+#[derive(Debug)]
+pub struct Facts {
+    /// Index of the stage's FROM.
+    pub from: usize,
+    /// The builder image.
+    pub image: ImageRef,
+    /// The stage's existing name (`AS name`).
+    pub stage_name: Option<String>,
+    /// State before each instruction, indexed like the instructions (one extra at the end:
+    /// the state after the last one).
+    pub states: Vec<State>,
+    /// COPY/ADD instructions that read the build context.
+    pub copies: Vec<CopyFact>,
+}
+
+impl Facts {
+    /// Walks the stage. `default_workdir` is the builder image's own WORKDIR.
+    pub fn new(df: &Dockerfile<'_>, default_workdir: &str) -> Option<Facts> {
+        let from = df.instructions.iter().position(|i| matches!(i, Instruction::From(_)))?;
+        let mut state = State {
+            workdir: default_workdir.to_string(),
+            ..State::default()
+        };
+        // Global ARGs (before FROM) give defaults for the image reference.
+        for ins in &df.instructions[..from] {
+            if let Instruction::Arg(a) = ins {
+                state.args.extend(parse_arg(&a.arguments.value));
+            }
+        }
+        let Instruction::From(f) = &df.instructions[from] else {
+            return None;
+        };
+        let image = ImageRef::parse(&expand(&f.image.value, |k| state.var(k).map(str::to_string)));
+        let stage_name = f.as_.as_ref().map(|(_, n)| n.value.to_string());
+        // Global ARGs are not visible inside the stage unless declared again.
+        let global_args = std::mem::take(&mut state.args);
+        let mut states = vec![state.clone(); from + 1];
+        let mut copies = Vec::new();
+        for (index, ins) in df.instructions.iter().enumerate().skip(from + 1) {
+            states.push(state.clone());
+            match ins {
+                Instruction::Workdir(w) => {
+                    state.workdir = state.resolve(&w.arguments.value);
+                    state.workdir_set = true;
+                }
+                Instruction::Env(e) => {
+                    for (k, v) in parse_env(&e.arguments.value, df.escape) {
+                        let v = expand(&v, |n| state.var(n).map(str::to_string));
+                        state.env.push((k, v));
+                    }
+                }
+                Instruction::Arg(a) => {
+                    for (k, v) in parse_arg(&a.arguments.value) {
+                        let v = v.or_else(|| global_args.iter().find(|(g, _)| *g == k).and_then(|(_, d)| d.clone()));
+                        state.args.push((k, v));
+                    }
+                }
+                Instruction::User(u) => state.user = Some(u.arguments.value.to_string()),
+                Instruction::Copy(c) if !c.options.iter().any(|o| o.name.value == "from") => {
+                    let sources = c.src.iter().filter_map(path_source).collect();
+                    copies.push(CopyFact {
+                        index,
+                        sources,
+                        dest: state.resolve_dest(&c.dest.value),
+                    });
+                }
+                Instruction::Add(c) => {
+                    let sources = c
+                        .src
+                        .iter()
+                        .filter_map(path_source)
+                        .filter(|s| !s.contains("://"))
+                        .collect();
+                    copies.push(CopyFact {
+                        index,
+                        sources,
+                        dest: state.resolve_dest(&c.dest.value),
+                    });
+                }
+                _ => {}
+            }
+        }
+        states.push(state);
+        Some(Facts {
+            from,
+            image,
+            stage_name,
+            states,
+            copies,
+        })
+    }
+
+    /// The state before instruction `i` (or after the last one).
+    pub fn state(&self, i: usize) -> &State {
+        &self.states[i.min(self.states.len() - 1)]
+    }
+
+    /// Where context path `rel` ends up in the image, counting COPYs before instruction
+    /// `before`. `None` when no COPY brought it in.
+    pub fn image_path_of(&self, ctx: &dyn BuildContext, rel: &str, before: usize) -> Option<String> {
+        let rel = rel.trim_start_matches("./").trim_end_matches('/');
+        self.copies.iter().rev().filter(|c| c.index < before).find_map(|c| {
+            let many = c.sources.len() > 1 || c.dest.ends_with('/');
+            c.sources.iter().find_map(|s| {
+                let dest = c.dest.trim_end_matches('/');
+                let dest = if dest.is_empty() { "/" } else { dest };
+                if s == "." {
+                    return Some(absolute(dest, rel));
+                }
+                if s == rel {
+                    // A file copied into a directory keeps its name; a directory's contents go to dest.
+                    return Some(if many && !ctx.is_dir(rel) {
+                        absolute(dest, rel.rsplit('/').next().unwrap_or(rel))
+                    } else {
+                        dest.to_string()
+                    });
+                }
+                if let Some(rest) = rel.strip_prefix(&format!("{s}/")) {
+                    return Some(absolute(dest, rest));
+                }
+                if s.contains('*') && glob_match(s, rel) {
+                    return Some(absolute(dest, rel.rsplit('/').next().unwrap_or(rel)));
+                }
+                None
+            })
+        })
+    }
+}
+
+impl State {
+    fn resolve_dest(&self, dest: &str) -> String {
+        let r = self.resolve(dest);
+        if (dest.ends_with('/') || dest == "." || dest.ends_with("/.")) && !r.ends_with('/') {
+            format!("{r}/")
+        } else {
+            r
+        }
+    }
+}
+
+fn path_source(s: &Source<'_>) -> Option<String> {
+    match s {
+        Source::Path(p) => {
+            let v = p.value.trim_start_matches("./").trim_end_matches('/');
+            Some(if v.is_empty() || v == "." {
+                ".".to_string()
+            } else {
+                v.to_string()
+            })
+        }
+        _ => None,
+    }
+}
+
+/// Joins `path` to `base` and normalises `.` and `..`.
+pub fn absolute(base: &str, path: &str) -> String {
+    let joined = if path.starts_with('/') {
+        path.to_string()
+    } else {
+        format!("{base}/{path}")
+    };
+    let mut parts: Vec<&str> = Vec::new();
+    for p in joined.split('/') {
+        match p {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            p => parts.push(p),
+        }
+    }
+    format!("/{}", parts.join("/"))
+}
+
+/// Expands `$NAME`, `${NAME}`, `${NAME:-default}` and `${NAME:+alt}` with `lookup`; unknown
+/// variables expand to nothing, as in Docker.
+pub fn expand(s: &str, lookup: impl Fn(&str) -> Option<String>) -> String {
+    if !s.contains('$') {
+        return s.to_string();
+    }
+    let mut out = String::new();
+    let mut rest = s;
+    while let Some(p) = rest.find('$') {
+        out.push_str(&rest[..p]);
+        let after = &rest[p + 1..];
+        if let Some(body) = after.strip_prefix('{') {
+            let Some(close) = body.find('}') else {
+                out.push_str(&rest[p..]);
+                return out;
+            };
+            let inner = &body[..close];
+            let value = if let Some((name, default)) = inner.split_once(":-") {
+                lookup(name)
+                    .filter(|v| !v.is_empty())
+                    .unwrap_or_else(|| default.to_string())
+            } else if let Some((name, alt)) = inner.split_once(":+") {
+                lookup(name)
+                    .filter(|v| !v.is_empty())
+                    .map(|_| alt.to_string())
+                    .unwrap_or_default()
+            } else {
+                lookup(inner).unwrap_or_default()
+            };
+            out.push_str(&value);
+            rest = &body[close + 1..];
+        } else {
+            let n = after
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .unwrap_or(after.len());
+            if n == 0 {
+                out.push('$');
+                rest = after;
+            } else {
+                out.push_str(&lookup(&after[..n]).unwrap_or_default());
+                rest = &after[n..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Parses an ENV instruction's arguments: `K=V K2="v 2"` or the legacy `K value with spaces`.
+pub fn parse_env(args: &str, escape: char) -> Vec<(String, String)> {
+    let trimmed = args.trim_start();
+    let first = trimmed.split_whitespace().next().unwrap_or("");
+    if !first.contains('=') {
+        let (k, v) = trimmed.split_once(char::is_whitespace).unwrap_or((trimmed, ""));
+        let v = v.trim();
+        let v = shell::commands(v, escape)
+            .into_iter()
+            .flatten()
+            .map(|w| w.text)
+            .collect::<Vec<_>>()
+            .join(" ");
+        return vec![(k.to_string(), v)];
+    }
+    shell::commands(args, escape)
+        .into_iter()
+        .flatten()
+        .filter_map(|w| w.text.split_once('=').map(|(k, v)| (k.to_string(), v.to_string())))
+        .collect()
+}
+
+/// Parses an ARG instruction's arguments: `NAME[=default] ...`.
+pub fn parse_arg(args: &str) -> Vec<(String, Option<String>)> {
+    shell::commands(args, '\\')
+        .into_iter()
+        .flatten()
+        .map(|w| match w.text.split_once('=') {
+            Some((k, v)) => (k.to_string(), Some(v.to_string())),
+            None => (w.text, None),
+        })
+        .collect()
+}
+
+/// A tiny glob: `*` matches within one path element, `?` one character.
+pub fn glob_match(pattern: &str, text: &str) -> bool {
+    fn rec(p: &[u8], t: &[u8]) -> bool {
+        match (p.first(), t.first()) {
+            (None, None) => true,
+            (Some(b'*'), _) => rec(&p[1..], t) || (!t.is_empty() && t[0] != b'/' && rec(p, &t[1..])),
+            (Some(b'?'), Some(c)) if *c != b'/' => rec(&p[1..], &t[1..]),
+            (Some(a), Some(b)) if a == b => rec(&p[1..], &t[1..]),
+            _ => false,
+        }
+    }
+    rec(pattern.as_bytes(), text.as_bytes())
+}
+
+/// The words of an exec- or shell-form command, and whether it was shell form.
+pub fn command_words(c: &Command<'_>, escape: char) -> (Vec<String>, bool) {
+    match c {
+        Command::Exec(e) => (e.value.iter().map(|w| w.value.to_string()).collect(), false),
+        Command::Shell(s) => {
+            let words = shell::commands(s.value, escape).into_iter().next().unwrap_or_default();
+            (words.into_iter().map(|w| w.text).collect(), true)
+        }
+        _ => (Vec::new(), false),
+    }
+}
+
+/// The program words of every simple command in a RUN (shell form, exec form and
+/// here-documents), skipping leading `NAME=value` assignments.
+pub fn run_commands(df: &Dockerfile<'_>, i: usize) -> Vec<Vec<shell::Word>> {
+    let Instruction::Run(r) = &df.instructions[i] else {
+        return Vec::new();
+    };
+    let mut out = match &r.arguments {
+        Command::Shell(s) => shell::commands(s.value, df.escape)
+            .into_iter()
+            .map(|mut ws| {
+                for w in &mut ws {
+                    w.start += s.span.start;
+                    w.end += s.span.start;
+                }
+                ws
+            })
+            .collect(),
+        Command::Exec(e) => {
+            vec![
+                e.value
+                    .iter()
+                    .map(|w| shell::Word {
+                        text: w.value.to_string(),
+                        start: w.span.start,
+                        end: w.span.end,
+                        expands: false,
+                    })
+                    .collect(),
+            ]
+        }
+        _ => Vec::new(),
+    };
+    for h in &r.here_docs {
+        for mut ws in shell::commands(&h.value, '\\') {
+            for w in &mut ws {
+                w.start += h.span.start;
+                w.end += h.span.start;
+            }
+            out.push(ws);
+        }
+    }
+    out
+}
+
+/// Picks the language: the builder image name first, then the tools the RUN steps call, then
+/// the files in the build context.
+pub fn detect_language(
+    df: &Dockerfile<'_>,
+    facts: &Facts,
+    ctx: &dyn BuildContext,
+    images: &[(Language, Vec<String>)],
+) -> Option<Language> {
+    for (lang, names) in images {
+        if names.iter().any(|n| *n == facts.image.name) {
+            return Some(*lang);
+        }
+    }
+    for i in facts.from + 1..df.instructions.len() {
+        for cmd in run_commands(df, i) {
+            let (_, words) = shell::split_assignments(&cmd);
+            match words.first().map(|w| w.text.as_str()) {
+                Some("go") => return Some(Language::Go),
+                Some("cargo") => return Some(Language::Rust),
+                Some("npm" | "yarn" | "pnpm" | "bun" | "corepack" | "npx") => return Some(Language::Node),
+                _ => {}
+            }
+        }
+    }
+    if ctx.is_file("go.mod") {
+        return Some(Language::Go);
+    }
+    if ctx.is_file("Cargo.toml") {
+        return Some(Language::Rust);
+    }
+    if ctx.is_file("package.json") {
+        return Some(Language::Node);
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse::parse;
+
+    #[test]
+    fn image_refs() {
+        let r = ImageRef::parse("docker.io/library/golang:1.22-alpine3.20@sha256:abc");
+        assert_eq!(r.name, "golang");
+        assert_eq!(r.tag(), "1.22-alpine3.20");
+        let r = ImageRef::parse("localhost:5000/rust");
+        assert_eq!(r.name, "rust");
+        assert_eq!(r.tag, None);
+    }
+
+    #[test]
+    fn walks_workdir_env_and_copies() {
+        let df = parse("FROM golang:1.22\nWORKDIR /app\nENV A=1 B=\"two words\"\nCOPY . .\nWORKDIR sub\nCOPY templates ./templates\nCOPY a.yml b.yml ./conf/\n").unwrap();
+        let f = Facts::new(&df, "/go").unwrap();
+        let ctx = crate::context::MemContext::new().with("templates/x.html", "");
+        assert_eq!(f.state(1).workdir, "/go");
+        assert_eq!(f.state(2).workdir, "/app");
+        assert_eq!(f.state(3).var("B"), Some("two words"));
+        assert_eq!(f.state(6).workdir, "/app/sub");
+        assert_eq!(f.image_path_of(&ctx, "main.go", 4).as_deref(), Some("/app/main.go"));
+        assert_eq!(
+            f.image_path_of(&ctx, "templates/x.html", 9).as_deref(),
+            Some("/app/sub/templates/x.html")
+        );
+        assert_eq!(
+            f.image_path_of(&ctx, "templates", 9).as_deref(),
+            Some("/app/sub/templates")
+        );
+        assert_eq!(
+            f.image_path_of(&ctx, "a.yml", 9).as_deref(),
+            Some("/app/sub/conf/a.yml")
+        );
+        assert_eq!(f.image_path_of(&ctx, "x", 3), None);
+    }
+
+    #[test]
+    fn expands_variables() {
+        let look = |k: &str| (k == "V").then(|| "1.22".to_string());
+        assert_eq!(expand("golang:${V}-alpine", look), "golang:1.22-alpine");
+        assert_eq!(expand("a${X:-b}$V", look), "ab1.22");
+    }
+
+    #[test]
+    fn env_forms() {
+        assert_eq!(parse_env("K some value", '\\'), vec![("K".into(), "some value".into())]);
+        assert_eq!(
+            parse_env("A=1 B=\"x y\"", '\\'),
+            vec![("A".into(), "1".into()), ("B".into(), "x y".into())]
+        );
+    }
+}

@@ -1,0 +1,186 @@
+//! Languages: each module reads the [`Facts`](crate::detect::Facts) of a single-stage
+//! Dockerfile plus its build context and decides a [`Spec`](crate::plan::Spec): the artifact,
+//! the runtime image and what to carry. Template data comes from `templates/<lang>.toml`.
+
+pub mod go;
+pub mod node;
+pub mod rust;
+
+use crate::context::BuildContext;
+use crate::detect::Facts;
+use crate::parse::Dockerfile;
+use crate::template::{Common, RuntimeKind};
+
+/// Everything a language module gets.
+pub struct Input<'a, 'b> {
+    /// The parsed Dockerfile.
+    pub df: &'a Dockerfile<'b>,
+    /// Facts about its one stage.
+    pub facts: &'a Facts,
+    /// The build context.
+    pub ctx: &'a dyn BuildContext,
+    /// Shared template data.
+    pub common: &'a Common,
+    /// The runtime family asked for (command line, then config), if any.
+    pub runtime: Option<RuntimeKind>,
+    /// Extra context paths to carry into the runtime stage (config `copy`).
+    pub extra_copy: &'a [String],
+}
+
+/// Context paths ignored by `.dockerignore` never reach the image, so they are never carried.
+pub fn dockerignored(ctx: &dyn BuildContext, path: &str) -> bool {
+    let Some(text) = ctx.read(".dockerignore") else {
+        return false;
+    };
+    let mut ignored = false;
+    for line in text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+    {
+        let (neg, pat) = match line.strip_prefix('!') {
+            Some(p) => (true, p),
+            None => (false, line),
+        };
+        let pat = pat
+            .trim_start_matches("./")
+            .trim_start_matches('/')
+            .trim_end_matches('/');
+        let pat = pat.strip_prefix("**/").unwrap_or(pat);
+        let hit = crate::detect::glob_match(pat, path)
+            || path.starts_with(&format!("{pat}/"))
+            || path
+                .rsplit('/')
+                .next()
+                .is_some_and(|base| crate::detect::glob_match(pat, base));
+        if hit {
+            ignored = !neg;
+        }
+    }
+    ignored
+}
+
+/// The command a container runs: ENTRYPOINT (if any) and CMD.
+#[derive(Debug, Clone)]
+pub struct RunCommand {
+    /// Instruction index of the part that names the program (ENTRYPOINT if set, else CMD).
+    pub index: usize,
+    /// Its words (shell form is split into words).
+    pub words: Vec<String>,
+    /// Whether that part is in shell form.
+    pub shell: bool,
+    /// The CMD index and words when an exec-form ENTRYPOINT takes CMD as arguments.
+    pub cmd: Option<(usize, Vec<String>)>,
+}
+
+/// The effective start command of the stage, if any.
+pub fn run_command(df: &Dockerfile<'_>, facts: &Facts) -> Option<RunCommand> {
+    use crate::parse::Instruction;
+    let mut ep = None;
+    let mut cmd = None;
+    for (i, ins) in df.instructions.iter().enumerate().skip(facts.from + 1) {
+        match ins {
+            Instruction::Entrypoint(e) => {
+                ep = Some((i, crate::detect::command_words(&e.arguments, df.escape)));
+                cmd = None; // ENTRYPOINT resets an earlier CMD
+            }
+            Instruction::Cmd(c) => cmd = Some((i, crate::detect::command_words(&c.arguments, df.escape))),
+            _ => {}
+        }
+    }
+    match (ep, cmd) {
+        (Some((i, (words, shell))), cmd) => Some(RunCommand {
+            index: i,
+            words,
+            shell,
+            cmd: if shell { None } else { cmd.map(|(j, (w, _))| (j, w)) },
+        }),
+        (None, Some((i, (words, shell)))) => Some(RunCommand {
+            index: i,
+            words,
+            shell,
+            cmd: None,
+        }),
+        (None, None) => None,
+    }
+}
+
+/// Context files the program reads at run time and that the builder image holds: directories
+/// and file patterns from the template, paths named in the start command, and the config's
+/// extra `copy` list. Each is carried to the same absolute path.
+pub fn runtime_files(
+    input: &Input<'_, '_>,
+    dirs: &[String],
+    files: &[String],
+    skip: &[String],
+    split: usize,
+    command: &[String],
+) -> Vec<crate::plan::Carry> {
+    let ctx = input.ctx;
+    let mut wanted: Vec<String> = Vec::new();
+    for name in ctx.list("") {
+        let is_dir = ctx.is_dir(&name);
+        let hit = if is_dir {
+            dirs.iter().any(|d| *d == name)
+        } else {
+            files.iter().any(|g| crate::detect::glob_match(g, &name))
+                && !skip.iter().any(|g| crate::detect::glob_match(g, &name))
+        };
+        if hit {
+            wanted.push(name);
+        }
+    }
+    // Paths named in the command (`--config conf/app.yml`, `-templates=views`).
+    let state = input.facts.state(split + 1);
+    for arg in command.iter().skip(1) {
+        let value = arg.rsplit_once('=').map_or(arg.as_str(), |(_, v)| v);
+        if value.is_empty() || value.starts_with('-') {
+            continue;
+        }
+        for rel in candidates_for(input, value, &state.workdir, split) {
+            wanted.push(rel);
+        }
+    }
+    wanted.extend(
+        input
+            .extra_copy
+            .iter()
+            .map(|p| p.trim_start_matches("./").trim_end_matches('/').to_string()),
+    );
+    let mut carries: Vec<crate::plan::Carry> = Vec::new();
+    for rel in wanted {
+        if dockerignored(ctx, &rel) {
+            continue;
+        }
+        let Some(path) = input.facts.image_path_of(input.ctx, &rel, split + 1) else {
+            continue;
+        };
+        if carries
+            .iter()
+            .any(|c| path == c.to || path.starts_with(&format!("{}/", c.to)))
+        {
+            continue;
+        }
+        carries.retain(|c| !c.to.starts_with(&format!("{path}/")));
+        carries.push(crate::plan::Carry {
+            from: path.clone(),
+            to: path,
+        });
+    }
+    carries
+}
+
+/// Context paths that land at `value` (resolved against `workdir`) in the image.
+fn candidates_for(input: &Input<'_, '_>, value: &str, workdir: &str, split: usize) -> Vec<String> {
+    let target = crate::detect::absolute(workdir, value);
+    let mut out = Vec::new();
+    // Try the value itself and its leading path elements as context paths.
+    let rel = value.trim_start_matches("./");
+    if !rel.starts_with('/')
+        && (input.ctx.is_file(rel) || input.ctx.is_dir(rel))
+        && input.facts.image_path_of(input.ctx, rel, split + 1).as_deref() == Some(target.as_str())
+    {
+        out.push(rel.to_string());
+    }
+    out
+}

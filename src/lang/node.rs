@@ -1,0 +1,19 @@
+//! Node.js: not split yet; every Node.js Dockerfile is left as is with that reason.
+
+use serde::Deserialize;
+
+use super::Input;
+use crate::Skip;
+use crate::plan::Spec;
+
+/// `templates/node.toml`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Template {
+    /// Builder image names (last path element) that mean Node.js.
+    pub images: Vec<String>,
+}
+
+/// Analyses a Node.js Dockerfile.
+pub fn analyze(_input: &Input<'_, '_>, _tpl: &Template) -> Result<Spec, Skip> {
+    Err(Skip::Unsupported("Node.js is not supported yet".into()))
+}

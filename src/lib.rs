@@ -1,0 +1,180 @@
+//! dockslim rewrites a single-stage Dockerfile into a multi-stage one: the original image
+//! becomes a named builder stage and a slim runtime stage receives only what the program
+//! needs at run time.
+//!
+//! The pipeline is `parse` → `detect` → `lang::*` (a [`plan::Spec`]) → `plan` (span edits)
+//! → `render` (apply them) → `emit` (diff or write). [`split`] runs it on text; [`app`] adds
+//! the file-system edge the command line uses.
+
+pub mod app;
+pub mod config;
+pub mod context;
+pub mod detect;
+pub mod emit;
+pub mod lang;
+pub mod parse;
+pub mod plan;
+pub mod render;
+pub mod shell;
+pub mod template;
+pub mod verify;
+
+use std::fmt;
+
+use config::Config;
+use context::BuildContext;
+use detect::{Facts, Language};
+use parse::Instruction;
+use plan::Summary;
+use template::{RuntimeKind, TemplateSet};
+
+/// Why a Dockerfile is left as is. Not an error: the file is fine, dockslim just cannot split
+/// it safely.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Skip {
+    /// It already has this many stages.
+    MultiStage(usize),
+    /// No Go, Rust or Node.js build was found.
+    UnknownLanguage,
+    /// Anything else, said in words.
+    Unsupported(String),
+}
+
+impl fmt::Display for Skip {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Skip::MultiStage(n) => write!(f, "already multi-stage ({n} stages)"),
+            Skip::UnknownLanguage => f.write_str("no Go, Rust or Node.js build found (--lang chooses one)"),
+            Skip::Unsupported(s) => f.write_str(s),
+        }
+    }
+}
+
+/// Input that is not a Dockerfile dockslim can read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Error {
+    /// The parser rejected the file.
+    #[error("parse error at line {}: {}", .0.line, .0.message)]
+    Parse(parse::ParseError),
+    /// There is no FROM instruction.
+    #[error("not a Dockerfile: no FROM instruction")]
+    NoFrom,
+    /// A planning defect: the edits did not apply or their result did not parse. Never
+    /// written to disk.
+    #[error("internal error, nothing written: {0}")]
+    Internal(String),
+}
+
+/// How to split.
+#[derive(Debug, Clone, Copy)]
+pub struct Options<'a> {
+    /// Language override (`--lang`).
+    pub lang: Option<Language>,
+    /// Runtime override (`--runtime`); the config's choice applies when `None`.
+    pub runtime: Option<RuntimeKind>,
+    /// The config file's settings.
+    pub config: &'a Config,
+    /// Templates.
+    pub templates: &'a TemplateSet,
+}
+
+/// What [`split`] decided.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// The new text and what changed.
+    Rewritten {
+        /// The whole rewritten file.
+        text: String,
+        /// Builder, runtime and carried files.
+        summary: Summary,
+    },
+    /// Nothing changes, for this reason.
+    LeftAsIs(Skip),
+}
+
+/// Splits the Dockerfile `text`, whose build context is `ctx`.
+pub fn split(text: &str, ctx: &dyn BuildContext, opts: &Options<'_>) -> Result<Outcome, Error> {
+    let (bom, body) = parse::strip_bom(text);
+    let df = parse::parse(body).map_err(Error::Parse)?;
+    let stages = df
+        .instructions
+        .iter()
+        .filter(|i| matches!(i, Instruction::From(_)))
+        .count();
+    if stages == 0 {
+        return Err(Error::NoFrom);
+    }
+    if stages > 1 {
+        return Ok(Outcome::LeftAsIs(Skip::MultiStage(stages)));
+    }
+    if let Some(i) = df
+        .instructions
+        .iter()
+        .position(|i| matches!(i, Instruction::Onbuild(_)))
+    {
+        let why = format!(
+            "ONBUILD at line {} makes this a base image for other builds",
+            df.line(i)
+        );
+        return Ok(Outcome::LeftAsIs(Skip::Unsupported(why)));
+    }
+    let tpl = opts.templates;
+    let probe = Facts::new(&df, "/").ok_or(Error::NoFrom)?;
+    if probe.image.name == "scratch" {
+        return Ok(Outcome::LeftAsIs(Skip::Unsupported(
+            "it builds FROM scratch: nothing to slim".into(),
+        )));
+    }
+    let images = [
+        (Language::Go, tpl.go.images.clone()),
+        (Language::Rust, tpl.rust.images.clone()),
+        (Language::Node, tpl.node.images.clone()),
+    ];
+    let Some(lang) = opts.lang.or_else(|| detect::detect_language(&df, &probe, ctx, &images)) else {
+        return Ok(Outcome::LeftAsIs(Skip::UnknownLanguage));
+    };
+    let workdir = match lang {
+        Language::Go => tpl.go.default_workdir.as_str(),
+        _ => "/",
+    };
+    let facts = Facts::new(&df, workdir).ok_or(Error::NoFrom)?;
+    let lang_cfg = opts.config.lang(lang);
+    let extra_copy: Vec<String> = opts.config.copy.iter().chain(&lang_cfg.copy).cloned().collect();
+    let input = lang::Input {
+        df: &df,
+        facts: &facts,
+        ctx,
+        common: &tpl.common,
+        runtime: opts.runtime.or(lang_cfg.runtime).or(opts.config.runtime),
+        extra_copy: &extra_copy,
+    };
+    let spec = match lang {
+        Language::Go => lang::go::analyze(&input, &tpl.go),
+        Language::Rust => lang::rust::analyze(&input, &tpl.rust),
+        Language::Node => lang::node::analyze(&input, &tpl.node),
+    };
+    let spec = match spec {
+        Ok(s) => s,
+        Err(skip) => return Ok(Outcome::LeftAsIs(skip)),
+    };
+    let (edits, summary) = match plan::plan(&df, &facts, &spec) {
+        Ok(p) => p,
+        Err(skip) => return Ok(Outcome::LeftAsIs(skip)),
+    };
+    let out = render::apply(body, &edits).map_err(|e| Error::Internal(e.to_string()))?;
+    // Never hand back text that does not parse as a two-stage Dockerfile.
+    let new_stages = {
+        let check =
+            parse::parse(&out).map_err(|e| Error::Internal(format!("the rewrite does not parse: {}", e.message)))?;
+        check
+            .instructions
+            .iter()
+            .filter(|i| matches!(i, Instruction::From(_)))
+            .count()
+    };
+    if new_stages != 2 {
+        return Err(Error::Internal(format!("the rewrite has {new_stages} stages")));
+    }
+    let text = if bom { format!("\u{feff}{out}") } else { out };
+    Ok(Outcome::Rewritten { text, summary })
+}

@@ -1,0 +1,267 @@
+//! The `dockslim` command line: parses arguments, calls the library, prints, and picks the
+//! exit code. Nothing else lives here.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use dockslim::app::{self, FileReport, Request};
+use dockslim::detect::Language;
+use dockslim::emit;
+use dockslim::template::RuntimeKind;
+
+const EXIT_HELP: &str = "\
+Exit codes:
+  0  success: nothing to change, the diff was printed, the file was written,
+     or the file was left as is (the reason is printed on stderr)
+  1  --check: at least one file would be rewritten
+  2  error: missing or unreadable file, not a Dockerfile, parse error, bad config
+  3  --strict: at least one file was left as is
+With several paths, each is handled on its own and the exit code is the worst one
+(2 before 3 before 1 before 0).";
+
+/// Rewrite single-stage Dockerfiles into multi-stage ones with a slim runtime stage.
+#[derive(Parser, Debug)]
+#[command(name = "dockslim", version, about, long_about = None, after_help = EXIT_HELP)]
+struct Cli {
+    #[command(subcommand)]
+    command: Cmd,
+}
+
+#[derive(Subcommand, Debug)]
+enum Cmd {
+    /// Split Dockerfiles into a builder and a slim runtime stage (prints a diff by default).
+    #[command(after_help = EXIT_HELP)]
+    Split(SplitArgs),
+    /// Build the original and the rewritten image, run both, and compare output and size.
+    Verify(VerifyArgs),
+}
+
+#[derive(Args, Debug)]
+struct Common {
+    /// Build context directory [default: the Dockerfile's directory].
+    #[arg(long, value_name = "DIR")]
+    context: Option<PathBuf>,
+    /// Config file [default: dockslim.toml in the context directory or a parent, up to the
+    /// repository root].
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Runtime image family, instead of the automatic choice.
+    #[arg(long, value_enum)]
+    runtime: Option<RuntimeArg>,
+    /// Language, instead of detection.
+    #[arg(long, value_enum)]
+    lang: Option<LangArg>,
+}
+
+#[derive(Args, Debug)]
+struct SplitArgs {
+    /// Dockerfiles, or directories holding a Dockerfile or Containerfile [default: ./Dockerfile].
+    #[arg(value_name = "PATH")]
+    paths: Vec<PathBuf>,
+    /// Rewrite the files in place and print one summary line per file.
+    #[arg(short, long, conflicts_with_all = ["check", "stdout"])]
+    write: bool,
+    /// Print the diff and exit 1 if any file would change (for CI and pre-commit).
+    #[arg(long, conflicts_with = "stdout")]
+    check: bool,
+    /// Print the whole new file instead of a diff.
+    #[arg(long)]
+    stdout: bool,
+    /// Exit 3 when a file is left as is.
+    #[arg(long)]
+    strict: bool,
+    /// When to colour the diff.
+    #[arg(long, value_enum, default_value_t = Color::Auto)]
+    color: Color,
+    #[command(flatten)]
+    common: Common,
+}
+
+#[derive(Args, Debug)]
+struct VerifyArgs {
+    /// The Dockerfile, or a directory holding one [default: ./Dockerfile].
+    #[arg(value_name = "PATH")]
+    path: Option<PathBuf>,
+    /// Container engine to use [default: the first of docker, podman, buildah that works].
+    #[arg(long, value_enum)]
+    engine: Option<EngineArg>,
+    /// Arguments passed to the container run (one string, split on whitespace).
+    #[arg(long, value_name = "ARGS", allow_hyphen_values = true)]
+    run_args: Option<String>,
+    /// Seconds each container may run.
+    #[arg(long, value_name = "SECS", default_value_t = 30)]
+    timeout: u64,
+    #[command(flatten)]
+    common: Common,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum RuntimeArg {
+    Distroless,
+    Alpine,
+    Scratch,
+    DebianSlim,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum LangArg {
+    Go,
+    Rust,
+    Node,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+enum Color {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum EngineArg {
+    Docker,
+    Podman,
+    Buildah,
+}
+
+impl Common {
+    fn request(&self, write: bool) -> Request {
+        Request {
+            context: self.context.clone(),
+            config: self.config.clone(),
+            lang: self.lang.map(|l| match l {
+                LangArg::Go => Language::Go,
+                LangArg::Rust => Language::Rust,
+                LangArg::Node => Language::Node,
+            }),
+            runtime: self.runtime.map(|r| match r {
+                RuntimeArg::Distroless => RuntimeKind::Distroless,
+                RuntimeArg::Alpine => RuntimeKind::Alpine,
+                RuntimeArg::Scratch => RuntimeKind::Scratch,
+                RuntimeArg::DebianSlim => RuntimeKind::DebianSlim,
+            }),
+            write,
+        }
+    }
+}
+
+/// Exit codes ranked by severity: error, strict refusal, check failure, success.
+fn worst(a: u8, b: u8) -> u8 {
+    let rank = |c: u8| match c {
+        2 => 3,
+        3 => 2,
+        1 => 1,
+        _ => 0,
+    };
+    if rank(b) > rank(a) { b } else { a }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    ExitCode::from(match cli.command {
+        Cmd::Split(args) => split(args),
+        Cmd::Verify(args) => verify(args),
+    })
+}
+
+fn split(args: SplitArgs) -> u8 {
+    let req = args.common.request(args.write);
+    let paths = if args.paths.is_empty() {
+        vec![PathBuf::from("Dockerfile")]
+    } else {
+        args.paths.clone()
+    };
+    let color = match args.color {
+        Color::Always => true,
+        Color::Never => false,
+        Color::Auto => std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stdout().is_terminal(),
+    };
+    let mut out = std::io::stdout().lock();
+    let mut code = 0;
+    for path in &paths {
+        let report = app::process(path, &req);
+        let c = match report {
+            FileReport::Failed { display, message } => {
+                eprintln!("{display}: error: {message}");
+                2
+            }
+            FileReport::LeftAsIs { display, old, reason } => {
+                eprintln!("{display}: left as is: {reason}");
+                if args.stdout {
+                    let _ = out.write_all(old.as_bytes());
+                }
+                if args.strict { 3 } else { 0 }
+            }
+            FileReport::Changed {
+                display,
+                old,
+                new,
+                summary,
+            } => {
+                if args.write {
+                    let _ = writeln!(out, "{display}: rewritten: {summary}");
+                    0
+                } else if args.stdout {
+                    let _ = out.write_all(new.as_bytes());
+                    eprintln!("{display}: {summary}");
+                    0
+                } else {
+                    let diff = emit::unified_diff(&old, &new, &display);
+                    let _ = out.write_all(if color { emit::colorize(&diff) } else { diff }.as_bytes());
+                    eprintln!("{display}: {summary}");
+                    if args.check { 1 } else { 0 }
+                }
+            }
+        };
+        code = worst(code, c);
+    }
+    let _ = out.flush();
+    code
+}
+
+fn verify(args: VerifyArgs) -> u8 {
+    use dockslim::verify::{self as v, Engine, VerifyOptions};
+    let req = args.common.request(false);
+    let path = args.path.clone().unwrap_or_else(|| PathBuf::from("Dockerfile"));
+    let report = app::process(&path, &req);
+    let (display, new) = match report {
+        FileReport::Failed { display, message } => {
+            eprintln!("{display}: error: {message}");
+            return 2;
+        }
+        FileReport::LeftAsIs { display, reason, .. } => {
+            eprintln!("{display}: left as is: {reason}; nothing to verify");
+            return 3;
+        }
+        FileReport::Changed { display, new, .. } => (display, new),
+    };
+    let Ok(file) = app::resolve_path(&path) else { return 2 };
+    let context = args.common.context.clone().unwrap_or_else(|| match file.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    });
+    let opts = VerifyOptions {
+        engine: args.engine.map(|e| match e {
+            EngineArg::Docker => Engine::Docker,
+            EngineArg::Podman => Engine::Podman,
+            EngineArg::Buildah => Engine::Buildah,
+        }),
+        run_args: args
+            .run_args
+            .map(|s| s.split_whitespace().map(str::to_string).collect())
+            .unwrap_or_default(),
+        timeout: std::time::Duration::from_secs(args.timeout),
+    };
+    match v::verify(&file, &new, &context, &opts) {
+        Ok(report) => {
+            println!("{display}:\n{report}");
+            if report.passed() { 0 } else { 1 }
+        }
+        Err(e) => {
+            eprintln!("{display}: error: {e}");
+            2
+        }
+    }
+}

@@ -1,0 +1,351 @@
+//! Shell: just enough POSIX shell lexing to read the commands inside `RUN`, `CMD` and
+//! `ENTRYPOINT` (words with their byte offsets, split at `&&`, `||`, `;`, `|` and newlines),
+//! to tell whether a command needs a shell at all, and to write JSON exec arrays.
+
+/// One shell word: its unquoted text and where it stands in the lexed string.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Word {
+    /// The word with quotes and escapes removed.
+    pub text: String,
+    /// Byte offset of the word's first byte.
+    pub start: usize,
+    /// Byte offset just past the word.
+    pub end: usize,
+    /// Whether the word holds an unquoted or double-quoted `$` or a backtick.
+    pub expands: bool,
+}
+
+/// Splits `src` into simple commands (lists of words). `escape` is the Dockerfile escape
+/// character, which joins continuation lines; comment lines inside a continuation are dropped,
+/// as Docker does.
+pub fn commands(src: &str, escape: char) -> Vec<Vec<Word>> {
+    Lexer::new(src, escape).run().0
+}
+
+/// Whether `src` uses anything beyond plain words: expansions, operators, redirections,
+/// globs, subshells, comments or several lines. Such a command needs `/bin/sh`.
+pub fn needs_shell(src: &str, escape: char) -> bool {
+    let (cmds, special) = Lexer::new(src, escape).run();
+    special || cmds.len() > 1 || cmds.iter().flatten().any(|w| w.expands)
+}
+
+/// The exec-form words of a shell-form command, when it needs no shell.
+pub fn to_exec(src: &str, escape: char) -> Option<Vec<String>> {
+    if needs_shell(src, escape) {
+        return None;
+    }
+    let mut cmds = commands(src, escape);
+    let words = cmds.pop()?;
+    (!words.is_empty()).then(|| words.into_iter().map(|w| w.text).collect())
+}
+
+/// Formats words as a Dockerfile JSON array: `["a", "b"]`.
+pub fn json_array<S: AsRef<str>>(words: &[S]) -> String {
+    let items: Vec<String> = words.iter().map(|w| json_string(w.as_ref())).collect();
+    format!("[{}]", items.join(", "))
+}
+
+/// Formats one JSON string literal.
+pub fn json_string(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// Splits leading `NAME=value` assignments off a simple command.
+pub fn split_assignments(words: &[Word]) -> (&[Word], &[Word]) {
+    let n = words.iter().take_while(|w| is_assignment(&w.text)).count();
+    words.split_at(n)
+}
+
+/// Whether a word is a `NAME=value` assignment.
+pub fn is_assignment(word: &str) -> bool {
+    match word.split_once('=') {
+        Some((name, _)) => {
+            !name.is_empty()
+                && !name.starts_with(|c: char| c.is_ascii_digit())
+                && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        }
+        None => false,
+    }
+}
+
+struct Lexer<'a> {
+    src: &'a str,
+    escape: char,
+    pos: usize,
+    cmds: Vec<Vec<Word>>,
+    cur: Vec<Word>,
+    word: Option<Word>,
+    special: bool,
+}
+
+impl<'a> Lexer<'a> {
+    fn new(src: &'a str, escape: char) -> Self {
+        Lexer {
+            src,
+            escape,
+            pos: 0,
+            cmds: Vec::new(),
+            cur: Vec::new(),
+            word: None,
+            special: false,
+        }
+    }
+
+    fn peek(&self) -> Option<char> {
+        self.src[self.pos..].chars().next()
+    }
+
+    fn peek2(&self) -> Option<char> {
+        let mut it = self.src[self.pos..].chars();
+        it.next();
+        it.next()
+    }
+
+    fn push_char(&mut self, c: char, expands: bool) {
+        let start = self.pos;
+        let w = self.word.get_or_insert_with(|| Word {
+            text: String::new(),
+            start,
+            end: start,
+            expands: false,
+        });
+        w.text.push(c);
+        w.expands |= expands;
+    }
+
+    fn end_word(&mut self) {
+        if let Some(mut w) = self.word.take() {
+            w.end = self.pos;
+            self.cur.push(w);
+        }
+    }
+
+    fn end_command(&mut self) {
+        self.end_word();
+        if !self.cur.is_empty() {
+            self.cmds.push(std::mem::take(&mut self.cur));
+        }
+    }
+
+    /// Skips a line continuation (escape char + newline) and any comment lines after it.
+    fn continuation(&mut self) -> bool {
+        let rest = &self.src[self.pos..];
+        let Some(after) = rest.strip_prefix(self.escape) else {
+            return false;
+        };
+        let nl = if after.starts_with("\r\n") {
+            2
+        } else if after.starts_with('\n') {
+            1
+        } else {
+            return false;
+        };
+        self.pos += self.escape.len_utf8() + nl;
+        loop {
+            let rest = &self.src[self.pos..];
+            let trimmed = rest.trim_start_matches([' ', '\t']);
+            if trimmed.starts_with('#') {
+                self.pos += rest.find('\n').map_or(rest.len(), |p| p + 1);
+            } else if trimmed.starts_with('\n') || trimmed.starts_with("\r\n") {
+                // An empty continuation line: Docker drops it too.
+                self.pos += rest.find('\n').map_or(rest.len(), |p| p + 1);
+            } else {
+                break;
+            }
+        }
+        true
+    }
+
+    fn run(mut self) -> (Vec<Vec<Word>>, bool) {
+        while let Some(c) = self.peek() {
+            if self.continuation() {
+                continue;
+            }
+            match c {
+                ' ' | '\t' | '\r' => {
+                    self.end_word();
+                    self.pos += 1;
+                }
+                '\n' | ';' => {
+                    self.end_command();
+                    self.pos += 1;
+                }
+                '&' | '|' => {
+                    self.end_command();
+                    self.pos += 1;
+                    if self.peek() == Some(c) {
+                        self.pos += 1;
+                    } else if c == '&' {
+                        self.special = true; // background job
+                    }
+                }
+                '(' | ')' | '<' | '>' | '{' | '}' | '*' | '?' | '[' | ']' | '~' => {
+                    self.special = true;
+                    if matches!(c, '(' | ')') {
+                        self.end_command();
+                    } else if matches!(c, '<' | '>') {
+                        self.end_word();
+                    } else {
+                        self.push_char(c, false);
+                    }
+                    self.pos += 1;
+                }
+                '#' if self.word.is_none() => {
+                    self.special = true;
+                    let rest = &self.src[self.pos..];
+                    self.pos += rest.find('\n').unwrap_or(rest.len());
+                }
+                '\'' => {
+                    self.push_empty();
+                    self.pos += 1;
+                    while let Some(q) = self.peek() {
+                        self.pos += q.len_utf8();
+                        if q == '\'' {
+                            break;
+                        }
+                        self.append(q, false);
+                    }
+                }
+                '"' => {
+                    self.push_empty();
+                    self.pos += 1;
+                    while let Some(q) = self.peek() {
+                        if self.continuation() {
+                            continue;
+                        }
+                        self.pos += q.len_utf8();
+                        match q {
+                            '"' => break,
+                            '\\' => {
+                                if let Some(n) = self.peek() {
+                                    self.pos += n.len_utf8();
+                                    if !matches!(n, '"' | '\\' | '$' | '`') {
+                                        self.append('\\', false);
+                                    }
+                                    self.append(n, false);
+                                }
+                            }
+                            '$' | '`' => self.append(q, true),
+                            q => self.append(q, false),
+                        }
+                    }
+                }
+                '\\' => {
+                    self.pos += 1;
+                    if let Some(n) = self.peek() {
+                        self.push_char_at(n, self.pos - 1);
+                        self.pos += n.len_utf8();
+                    }
+                }
+                '$' | '`' => {
+                    self.push_char(c, true);
+                    self.pos += 1;
+                    if self.peek() == Some('(') || self.peek2().is_none() && c == '`' {
+                        self.special = true;
+                    }
+                }
+                c => {
+                    self.push_char(c, false);
+                    self.pos += c.len_utf8();
+                }
+            }
+        }
+        self.end_command();
+        (self.cmds, self.special)
+    }
+
+    /// Starts a word (possibly empty, as `''` is) at the current position.
+    fn push_empty(&mut self) {
+        let start = self.pos;
+        self.word.get_or_insert_with(|| Word {
+            text: String::new(),
+            start,
+            end: start,
+            expands: false,
+        });
+    }
+
+    fn push_char_at(&mut self, c: char, start: usize) {
+        let w = self.word.get_or_insert_with(|| Word {
+            text: String::new(),
+            start,
+            end: start,
+            expands: false,
+        });
+        w.text.push(c);
+    }
+
+    fn append(&mut self, c: char, expands: bool) {
+        if let Some(w) = self.word.as_mut() {
+            w.text.push(c);
+            w.expands |= expands;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn texts(src: &str) -> Vec<Vec<String>> {
+        commands(src, '\\')
+            .into_iter()
+            .map(|c| c.into_iter().map(|w| w.text).collect())
+            .collect()
+    }
+
+    #[test]
+    fn splits_chains_and_quotes() {
+        assert_eq!(
+            texts("CGO_ENABLED=0 go build -ldflags \"-s -w\" -o /app && echo 'a b'"),
+            vec![
+                vec!["CGO_ENABLED=0", "go", "build", "-ldflags", "-s -w", "-o", "/app"],
+                vec!["echo", "a b"]
+            ]
+        );
+    }
+
+    #[test]
+    fn continuation_lines_and_comments() {
+        assert_eq!(
+            texts("go mod download \\\n  # fetch\n  && go build \\\n\n -o x"),
+            vec![vec!["go", "mod", "download"], vec!["go", "build", "-o", "x"]]
+        );
+    }
+
+    #[test]
+    fn word_offsets() {
+        let c = commands("cd src && go build .", '\\');
+        assert_eq!(c[1][0].start, 10);
+        assert_eq!(c[1][2].end, 20);
+    }
+
+    #[test]
+    fn shell_detection() {
+        assert!(!needs_shell("./app --name world", '\\'));
+        assert!(needs_shell("./app --port $PORT", '\\'));
+        assert!(needs_shell("./app > log", '\\'));
+        assert!(needs_shell("a && b", '\\'));
+        assert_eq!(to_exec("./app \"a b\"", '\\').unwrap(), vec!["./app", "a b"]);
+        assert!(to_exec("", '\\').is_none());
+    }
+
+    #[test]
+    fn json() {
+        assert_eq!(json_array(&["a", "b\"c"]), r#"["a", "b\"c"]"#);
+    }
+}
