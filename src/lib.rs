@@ -135,7 +135,8 @@ pub fn split(text: &str, ctx: &dyn BuildContext, opts: &Options<'_>) -> Result<O
     };
     let workdir = match lang {
         Language::Go => tpl.go.default_workdir.as_str(),
-        _ => "/",
+        Language::Rust => tpl.rust.default_workdir.as_str(),
+        Language::Node => tpl.node.default_workdir.as_str(),
     };
     let facts = Facts::new(&df, workdir).ok_or(Error::NoFrom)?;
     let lang_cfg = opts.config.lang(lang);

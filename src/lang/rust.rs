@@ -11,6 +11,8 @@ use crate::plan::Spec;
 pub struct Template {
     /// Builder image names (last path element) that mean Rust.
     pub images: Vec<String>,
+    /// The builder image's own WORKDIR.
+    pub default_workdir: String,
 }
 
 /// Analyses a Rust Dockerfile.
