@@ -202,10 +202,10 @@ pub fn process(arg: &Path, req: &Request) -> FileReport {
             reason,
         },
         Ok(Outcome::Rewritten { text: new, summary }) => {
-            if req.write {
-                if let Err(e) = emit::write_atomic(&path, new.as_bytes(), &bytes) {
-                    return fail(format!("not written: {}", io_msg(e)));
-                }
+            if req.write
+                && let Err(e) = emit::write_atomic(&path, new.as_bytes(), &bytes)
+            {
+                return fail(format!("not written: {}", io_msg(e)));
             }
             FileReport::Changed {
                 display,

@@ -60,10 +60,10 @@ impl Config {
     /// Parses config text; `origin` names it in errors.
     pub fn parse(text: &str, origin: &Path) -> Result<Config, String> {
         let mut cfg: Config = toml::from_str(text).map_err(|e| format!("{}: {}", origin.display(), e.message()))?;
-        if let Some(t) = &cfg.templates {
-            if t.is_relative() {
-                cfg.templates = Some(origin.parent().unwrap_or(Path::new(".")).join(t));
-            }
+        if let Some(t) = &cfg.templates
+            && t.is_relative()
+        {
+            cfg.templates = Some(origin.parent().unwrap_or(Path::new(".")).join(t));
         }
         Ok(cfg)
     }

@@ -478,7 +478,7 @@ pub fn detect_language(
     images: &[(Language, Vec<String>)],
 ) -> Option<Language> {
     for (lang, names) in images {
-        if names.iter().any(|n| *n == facts.image.name) {
+        if names.contains(&facts.image.name) {
             return Some(*lang);
         }
     }

@@ -95,11 +95,11 @@ pub struct Need {
 /// before it) need from the runtime image.
 pub fn needs(df: &Dockerfile<'_>, facts: &Facts, split_after: usize) -> Vec<Need> {
     let mut out = Vec::new();
-    let exec_entrypoint = df.instructions.iter().skip(facts.from + 1).filter_map(|i| match i {
+    let mut exec_entrypoint = df.instructions.iter().skip(facts.from + 1).filter_map(|i| match i {
         Instruction::Entrypoint(e) => Some(matches!(e.arguments, Command::Exec(_))),
         _ => None,
     });
-    let cmd_is_args = exec_entrypoint.last().unwrap_or(false);
+    let cmd_is_args = exec_entrypoint.next_back().unwrap_or(false);
     for (i, ins) in df.instructions.iter().enumerate().skip(facts.from + 1) {
         let (what, cmd) = match ins {
             Instruction::Cmd(c) if cmd_is_args && matches!(c.arguments, Command::Exec(_)) => continue,
@@ -418,16 +418,16 @@ fn check_entrypoint_cmd(df: &Dockerfile<'_>, facts: &Facts, spec: &Spec, convert
     };
     let ep = last(|i| matches!(i, Instruction::Entrypoint(_)));
     let cmd = last(|i| matches!(i, Instruction::Cmd(_)));
-    if let (Some(e), Some(_)) = (ep, cmd) {
-        if let Instruction::Entrypoint(x) = &df.instructions[e] {
-            if matches!(x.arguments, Command::Shell(_)) && !spec.replace_commands.iter().any(|(j, _)| *j == e) {
-                return Err(Skip::Unsupported(format!(
-                    "shell-form ENTRYPOINT at line {} ignores CMD; in exec form for {} it would not",
-                    df.line(e),
-                    spec.image.image
-                )));
-            }
-        }
+    if let (Some(e), Some(_)) = (ep, cmd)
+        && let Instruction::Entrypoint(x) = &df.instructions[e]
+        && matches!(x.arguments, Command::Shell(_))
+        && !spec.replace_commands.iter().any(|(j, _)| *j == e)
+    {
+        return Err(Skip::Unsupported(format!(
+            "shell-form ENTRYPOINT at line {} ignores CMD; in exec form for {} it would not",
+            df.line(e),
+            spec.image.image
+        )));
     }
     Ok(())
 }
@@ -546,11 +546,11 @@ pub fn choose_runtime(
         return Err(Skip::Unsupported(format!("{problem} (runtime {r} was asked for)")));
     }
     for alt in [RuntimeKind::Alpine, RuntimeKind::DebianSlim] {
-        if let Some(img) = filled(alt) {
-            if unmet(needs, alt, &img, common, own).is_none() {
-                let note = format!("{alt} runtime because {problem}");
-                return Ok((alt, img, Some(note)));
-            }
+        if let Some(img) = filled(alt)
+            && unmet(needs, alt, &img, common, own).is_none()
+        {
+            let note = format!("{alt} runtime because {problem}");
+            return Ok((alt, img, Some(note)));
         }
     }
     Err(Skip::Unsupported(problem))

@@ -242,17 +242,15 @@ pub fn analyze(input: &Input<'_, '_>, tpl: &Template) -> Result<Spec, Skip> {
 fn cgo_need(input: &Input<'_, '_>, tpl: &Template) -> Option<String> {
     let ctx = input.ctx;
     for f in ["go.mod", "go.sum"] {
-        if let Some(text) = ctx.read(f) {
-            if let Some(m) = tpl.cgo_modules.iter().find(|m| text.contains(m.as_str())) {
-                return Some(format!("{f} requires {m}"));
-            }
+        if let Some(text) = ctx.read(f)
+            && let Some(m) = tpl.cgo_modules.iter().find(|m| text.contains(m.as_str()))
+        {
+            return Some(format!("{f} requires {m}"));
         }
     }
     for f in crate::context::find_files(ctx, "", ".go", 5000) {
-        if let Some(text) = ctx.read(&f) {
-            if imports_c(&text) {
-                return Some(format!("{f} imports \"C\""));
-            }
+        if ctx.read(&f).is_some_and(|text| imports_c(&text)) {
+            return Some(format!("{f} imports \"C\""));
         }
     }
     None

@@ -121,7 +121,7 @@ pub fn runtime_files(
     for name in ctx.list("") {
         let is_dir = ctx.is_dir(&name);
         let hit = if is_dir {
-            dirs.iter().any(|d| *d == name)
+            dirs.contains(&name)
         } else {
             files.iter().any(|g| crate::detect::glob_match(g, &name))
                 && !skip.iter().any(|g| crate::detect::glob_match(g, &name))
