@@ -210,6 +210,17 @@ pub fn analyze(input: &Input<'_, '_>, tpl: &Template) -> Result<Spec, Skip> {
     if let Some((_, c)) = &run.cmd {
         command.extend(c.iter().cloned());
     }
+    // Files the Go source names in string literals (os.ReadFile("data/words.txt")...).
+    let sources: Vec<String> = crate::context::find_files(ctx, "", ".go", 2000)
+        .into_iter()
+        .filter(|f| !f.ends_with("_test.go") && !f.starts_with("vendor/"))
+        .collect();
+    let mut extra = input.extra_copy.to_vec();
+    extra.extend(super::literal_paths(ctx, &sources, &tpl.skip_files));
+    let input = &Input {
+        extra_copy: &extra,
+        ..*input
+    };
     for c in runtime_files(
         input,
         &tpl.runtime_dirs,
@@ -222,7 +233,6 @@ pub fn analyze(input: &Input<'_, '_>, tpl: &Template) -> Result<Spec, Skip> {
             carries.push(c);
         }
     }
-    let _ = ctx;
     Ok(Spec {
         language: Language::Go,
         runtime: kind,

@@ -7,6 +7,7 @@ pub mod node;
 pub mod rust;
 
 use crate::context::BuildContext;
+
 use crate::detect::Facts;
 use crate::parse::Dockerfile;
 use crate::template::{Common, RuntimeKind};
@@ -181,6 +182,74 @@ fn candidates_for(input: &Input<'_, '_>, value: &str, workdir: &str, split: usiz
         && input.facts.image_path_of(input.ctx, rel, split + 1).as_deref() == Some(target.as_str())
     {
         out.push(rel.to_string());
+    }
+    out
+}
+
+/// Context paths named by string literals in source files (`os.ReadFile("data/words.txt")`,
+/// `ParseGlob("templates/*.html")`, `include_str!` excluded by the caller's choice of files).
+/// A literal counts when it names a file or directory that exists in the context; a glob counts
+/// for the directory before its first wildcard. `skip` holds file patterns never returned.
+pub fn literal_paths(ctx: &dyn BuildContext, sources: &[String], skip: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for file in sources {
+        let Some(text) = ctx.read(file) else { continue };
+        for lit in string_literals(&text) {
+            let v = lit.trim_start_matches("./").trim_end_matches('/');
+            let v = match v.find(['*', '?', '[']) {
+                Some(p) => v[..p].rsplit_once('/').map_or("", |(d, _)| d),
+                None => v,
+            };
+            if v.is_empty()
+                || v.starts_with('/')
+                || v.contains("..")
+                || v.contains(char::is_whitespace)
+                || v.len() > 200
+            {
+                continue;
+            }
+            let base = v.rsplit('/').next().unwrap_or(v);
+            if skip.iter().any(|g| crate::detect::glob_match(g, base)) {
+                continue;
+            }
+            if (ctx.is_file(v) || ctx.is_dir(v)) && !out.iter().any(|o| o == v) {
+                out.push(v.to_string());
+            }
+        }
+    }
+    out
+}
+
+/// The contents of `"..."` and `` `...` `` literals in C-like source (escapes kept raw).
+fn string_literals(text: &str) -> Vec<&str> {
+    let b = text.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'/' if b.get(i + 1) == Some(&b'/') => {
+                i = text[i..].find('\n').map_or(b.len(), |p| i + p);
+            }
+            q @ (b'"' | b'`') => {
+                let start = i + 1;
+                let mut j = start;
+                while j < b.len() && b[j] != q && b[j] != b'\n' {
+                    if b[j] == b'\\' && q == b'"' {
+                        j += 1;
+                    }
+                    j += 1;
+                }
+                if j < b.len() && b[j] == q && text.is_char_boundary(start) && text.is_char_boundary(j) {
+                    out.push(&text[start..j]);
+                }
+                i = j + 1;
+            }
+            b'\'' => {
+                // A character literal: skip it so '"' does not open a string.
+                i += if b.get(i + 1) == Some(&b'\\') { 4 } else { 3 };
+            }
+            _ => i += 1,
+        }
     }
     out
 }

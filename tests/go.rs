@@ -1,0 +1,295 @@
+//! Go rewrites on in-memory contexts: artifact paths, cgo, runtime choice, what crosses into
+//! the runtime stage, and the refusals.
+
+use dockslim::config::Config;
+use dockslim::context::MemContext;
+use dockslim::template::{RuntimeKind, TemplateSet};
+use dockslim::{Options, Outcome};
+
+const MAIN: &str = "package main\n\nimport \"fmt\"\n\nfunc main() { fmt.Println(\"hi\") }\n";
+
+fn ctx() -> MemContext {
+    MemContext::new()
+        .with("go.mod", "module example.com/app\n\ngo 1.22\n")
+        .with("main.go", MAIN)
+}
+
+fn split_with(df: &str, ctx: &MemContext, runtime: Option<RuntimeKind>) -> Result<String, String> {
+    let config = Config::default();
+    let opts = Options {
+        lang: None,
+        runtime,
+        config: &config,
+        templates: TemplateSet::builtin(),
+    };
+    match dockslim::split(df, ctx, &opts).map_err(|e| format!("error: {e}"))? {
+        Outcome::Rewritten { text, .. } => Ok(text),
+        Outcome::LeftAsIs(r) => Err(r.to_string()),
+    }
+}
+
+fn split(df: &str, ctx: &MemContext) -> Result<String, String> {
+    split_with(df, ctx, None)
+}
+
+/// The runtime stage (everything from the second FROM on).
+fn runtime(out: &str) -> &str {
+    let first = out.find("FROM ").unwrap_or(0);
+    let second = out[first + 1..].find("\nFROM ").map_or(0, |p| first + p + 2);
+    &out[second..]
+}
+
+#[test]
+fn artifact_paths() {
+    let cases = [
+        (
+            "WORKDIR /src\nCOPY . .\nRUN go build -o /bin/app .\nCMD [\"/bin/app\"]",
+            "COPY --from=builder /bin/app /bin/app",
+        ),
+        (
+            "WORKDIR /src\nCOPY . .\nRUN go build -o out/ .\nCMD [\"./out/app\"]",
+            "COPY --from=builder /src/out/app /src/out/app",
+        ),
+        (
+            "WORKDIR /src\nCOPY . .\nRUN go build main.go\nCMD [\"./main\"]",
+            "COPY --from=builder /src/main /src/main",
+        ),
+        (
+            "WORKDIR /src\nCOPY . .\nRUN cd cmd/.. && go build -o=srv\nCMD [\"/src/srv\"]",
+            "COPY --from=builder /src/srv /src/srv",
+        ),
+        (
+            "WORKDIR /src\nCOPY . .\nRUN go build && mv app /usr/local/bin/\nCMD [\"app\"]",
+            "COPY --from=builder /usr/local/bin/app /usr/local/bin/app",
+        ),
+        (
+            "WORKDIR /src\nCOPY . .\nRUN GOBIN=/opt/bin go install .\nCMD [\"/opt/bin/app\"]",
+            "COPY --from=builder /opt/bin/app /opt/bin/app",
+        ),
+        (
+            "WORKDIR /src\nCOPY . .\nRUN go install\nCMD [\"app\"]",
+            "COPY --from=builder /go/bin/app /usr/local/bin/app",
+        ),
+        (
+            "WORKDIR /src\nCOPY . .\nRUN [\"go\", \"build\", \"-o\", \"/app\", \".\"]\nENTRYPOINT [\"/app\"]",
+            "COPY --from=builder /app /app",
+        ),
+    ];
+    for (body, want) in cases {
+        let df = format!("FROM golang:1.22\n{body}\n");
+        let out = split(&df, &ctx()).unwrap_or_else(|e| panic!("{body}: {e}"));
+        assert!(runtime(&out).contains(want), "{body}:\n{out}");
+    }
+}
+
+#[test]
+fn module_version_suffix_and_subpackage_names() {
+    let c = MemContext::new()
+        .with("go.mod", "module github.com/acme/tool/v3\n")
+        .with("main.go", MAIN)
+        .with("cmd/api/main.go", MAIN);
+    let out = split(
+        "FROM golang:1.22\nWORKDIR /w\nCOPY . .\nRUN go build\nCMD [\"./tool\"]\n",
+        &c,
+    )
+    .unwrap();
+    assert!(out.contains("COPY --from=builder /w/tool /w/tool"), "{out}");
+    let out = split(
+        "FROM golang:1.22\nWORKDIR /w\nCOPY . .\nRUN go build ./cmd/api\nCMD [\"./api\"]\n",
+        &c,
+    )
+    .unwrap();
+    assert!(out.contains("COPY --from=builder /w/api /w/api"), "{out}");
+}
+
+#[test]
+fn exec_form_build_gets_an_env_line() {
+    let out = split(
+        "FROM golang:1.22\nWORKDIR /src\nCOPY . .\nRUN [\"go\", \"build\", \"-o\", \"/app\", \".\"]\nCMD [\"/app\"]\n",
+        &ctx(),
+    )
+    .unwrap();
+    assert!(out.contains("COPY . .\nENV CGO_ENABLED=0\nRUN [\"go\""), "{out}");
+    assert!(
+        !runtime(&out).contains("CGO_ENABLED"),
+        "build-only ENV stays in the builder:\n{out}"
+    );
+}
+
+#[test]
+fn heredoc_build() {
+    let df = "# syntax=docker/dockerfile:1\nFROM golang:1.22\nWORKDIR /src\nCOPY . .\nRUN <<EOF\nset -e\ngo build -o /app .\nEOF\nCMD [\"/app\"]\n";
+    let out = split(df, &ctx()).unwrap();
+    assert!(
+        out.contains("RUN <<EOF\nset -e\nCGO_ENABLED=0 go build -o /app .\nEOF\n\nFROM gcr.io/distroless"),
+        "{out}"
+    );
+}
+
+#[test]
+fn cgo_detection() {
+    let df = "FROM golang:1.22\nWORKDIR /src\nCOPY . .\nRUN go build -o /app .\nCMD [\"/app\"]\n";
+    let c = ctx().with(
+        "native.go",
+        "package main\n\n// int two() { return 2; }\nimport \"C\"\n",
+    );
+    let out = split(df, &c).unwrap();
+    assert!(out.contains("FROM gcr.io/distroless/base-debian12:nonroot"), "{out}");
+    assert!(out.contains("RUN go build -o /app ."), "cgo stays on:\n{out}");
+    let out = split(&df.replace("RUN go", "RUN CGO_ENABLED=1 go"), &ctx()).unwrap();
+    assert!(out.contains("base-debian12"), "{out}");
+    let out = split(&df.replace("golang:1.22", "golang:1.22-bullseye"), &c).unwrap();
+    assert!(out.contains("FROM gcr.io/distroless/base-debian11:nonroot"), "{out}");
+    let out = split(&df.replace("golang:1.22", "golang:1.21-alpine3.19"), &c).unwrap();
+    assert!(out.contains("\nFROM alpine:3.19\n"), "{out}");
+    // CGO_ENABLED=0 already set: no edit to the build.
+    let out = split(&df.replace("WORKDIR /src", "ENV CGO_ENABLED=0\nWORKDIR /src"), &ctx()).unwrap();
+    assert!(
+        out.contains("RUN go build -o /app .") && out.contains("static-debian12"),
+        "{out}"
+    );
+    assert_eq!(
+        split_with(df, &c, Some(RuntimeKind::Alpine)).unwrap_err(),
+        "a cgo binary linked to glibc (native.go imports \"C\") cannot run on alpine"
+    );
+}
+
+#[test]
+fn runtime_files_are_carried() {
+    let c = ctx()
+        .with(
+            "main.go",
+            "package main\n\nimport \"os\"\n\nfunc main() { b, _ := os.ReadFile(\"words.txt\"); os.Stdout.Write(b) }\n",
+        )
+        .with("words.txt", "a b c\n")
+        .with("templates/index.html", "<p>{{.}}</p>")
+        .with("config.yml", "port: 1\n")
+        .with("secret.yml", "x: 1\n")
+        .with(".dockerignore", "secret.yml\n");
+    let out = split(
+        "FROM golang:1.22\nWORKDIR /src\nCOPY . .\nRUN go build -o /app .\nCMD [\"/app\"]\n",
+        &c,
+    )
+    .unwrap();
+    let rt = runtime(&out);
+    for p in ["/src/words.txt", "/src/templates", "/src/config.yml"] {
+        assert!(rt.contains(&format!("COPY --from=builder {p} {p}\n")), "{p}:\n{out}");
+    }
+    assert!(!rt.contains("secret.yml"), "ignored by .dockerignore:\n{out}");
+    assert!(!rt.contains("go.mod") && !rt.contains("main.go"), "{out}");
+}
+
+#[test]
+fn settings_cross_into_the_runtime_stage() {
+    let df = "FROM golang:1.22\nARG VERSION=1\nENV APP_MODE=prod GOFLAGS=-mod=vendor\nENV LABEL_V=$VERSION\nEXPOSE 8080\nWORKDIR /src\nCOPY . .\nRUN go build -o /app .\nUSER 1000:1000\nCMD [\"/app\"]\n";
+    let out = split(df, &ctx()).unwrap();
+    let rt = runtime(&out);
+    assert!(rt.contains("ARG VERSION=1\n"), "{out}");
+    assert!(rt.contains("ENV APP_MODE=prod\n"), "GOFLAGS dropped:\n{out}");
+    assert!(rt.contains("ENV LABEL_V=$VERSION\n"), "{out}");
+    assert!(rt.contains("EXPOSE 8080\n"), "{out}");
+    assert!(
+        !out[..out.find("\nFROM gcr").unwrap()].contains("EXPOSE"),
+        "EXPOSE moved:\n{out}"
+    );
+    assert!(rt.ends_with("USER 1000:1000\nCMD [\"/app\"]\n"), "{out}");
+}
+
+#[test]
+fn named_user_brings_passwd() {
+    let df = "FROM golang:1.22\nRUN useradd -r app\nWORKDIR /src\nCOPY . .\nRUN go build -o /app .\nUSER app\nCMD [\"/app\"]\n";
+    let out = split(df, &ctx()).unwrap();
+    assert!(
+        runtime(&out)
+            .contains("COPY --from=builder /etc/passwd /etc/passwd\nCOPY --from=builder /etc/group /etc/group\n"),
+        "{out}"
+    );
+}
+
+#[test]
+fn shell_needs_pick_a_runtime_with_a_shell() {
+    let base = "FROM golang:1.22\nWORKDIR /src\nCOPY . .\nRUN go build -o /app .\n";
+    // Variable expansion in a shell-form CMD: alpine (static binary, has sh).
+    let out = split(&format!("{base}CMD /app --port $PORT\n"), &ctx()).unwrap();
+    assert!(
+        out.contains("\nFROM alpine:3.20\n") && out.ends_with("CMD /app --port $PORT\n"),
+        "{out}"
+    );
+    // A RUN after the build that alpine can run.
+    let out = split(
+        &format!("{base}RUN mkdir -p /data && chown 65532 /data\nCMD [\"/app\"]\n"),
+        &ctx(),
+    )
+    .unwrap();
+    assert!(out.contains("\nFROM alpine:3.20\n"), "{out}");
+    // apt-get needs debian.
+    let out = split(
+        &format!("{base}RUN apt-get update && apt-get install -y curl\nCMD [\"/app\"]\n"),
+        &ctx(),
+    )
+    .unwrap();
+    assert!(out.contains("\nFROM debian:bookworm-slim\n"), "{out}");
+    // Asked for distroless: refused with the reason.
+    let e = split_with(
+        &format!("{base}CMD /app --port $PORT\n"),
+        &ctx(),
+        Some(RuntimeKind::Distroless),
+    )
+    .unwrap_err();
+    assert_eq!(
+        e,
+        "CMD at line 5 needs a shell, which distroless lacks (runtime distroless was asked for)"
+    );
+    // Plain shell form converts to exec form on distroless.
+    let out = split(&format!("{base}CMD /app --name \"a b\"\n"), &ctx()).unwrap();
+    assert!(out.ends_with("CMD [\"/app\", \"--name\", \"a b\"]\n"), "{out}");
+}
+
+#[test]
+fn refusals_say_why() {
+    let base = "FROM golang:1.22\nWORKDIR /src\nCOPY . .\n";
+    let cases = [
+        (
+            "RUN go build -o /app .\nCMD [\"go\", \"run\", \".\"]",
+            "the container starts with `go run`, which needs the Go toolchain at run time",
+        ),
+        (
+            "RUN go build -o /app .\nCMD [\"./start.sh\"]",
+            "the start command runs `./start.sh`, not the binary the build makes (/app)",
+        ),
+        (
+            "RUN go mod download\nCMD [\"/app\"]",
+            "no `go build` or `go install` step found",
+        ),
+        ("RUN go build -o /app .", "no CMD or ENTRYPOINT runs the built binary"),
+        (
+            "RUN GOARCH=arm64 go build -o /app .\nCMD [\"/app\"]",
+            "the build cross-compiles (GOARCH=arm64); the runtime platform is unclear",
+        ),
+        (
+            "RUN go build -o /app .\nHEALTHCHECK CMD curl -f http://localhost/\nCMD [\"/app\"]",
+            "HEALTHCHECK at line 5 runs `curl`, which distroless lacks",
+        ),
+        (
+            "RUN go build -o /app .\nONBUILD RUN echo\nCMD [\"/app\"]",
+            "ONBUILD at line 5 makes this a base image for other builds",
+        ),
+    ];
+    for (body, why) in cases {
+        let df = format!("{base}{body}\n");
+        assert_eq!(split(&df, &ctx()).unwrap_err(), why, "{body}");
+    }
+    let multi = "FROM golang:1.22 AS b\nRUN go build -o /app .\nFROM scratch\nCOPY --from=b /app /app\n";
+    assert_eq!(split(multi, &ctx()).unwrap_err(), "already multi-stage (2 stages)");
+}
+
+#[test]
+fn bom_crlf_lowercase_and_escape_are_kept() {
+    let df = "\u{feff}# escape=`\r\nfrom golang:1.22\r\nworkdir /src\r\ncopy . .\r\nrun go build `\r\n  -o /app .\r\ncmd [\"/app\"]\r\n";
+    let out = split(df, &ctx()).unwrap();
+    assert!(
+        out.starts_with("\u{feff}# escape=`\r\nfrom golang:1.22 as builder\r\n"),
+        "{out:?}"
+    );
+    assert!(out.contains("run CGO_ENABLED=0 go build `\r\n  -o /app .\r\n\r\nfrom gcr.io/distroless/static-debian12:nonroot\r\nworkdir /src\r\ncopy --from=builder /app /app\r\ncmd [\"/app\"]\r\n"), "{out:?}");
+}
