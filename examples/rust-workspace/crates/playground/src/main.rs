@@ -1,0 +1,3 @@
+fn main() {
+    println!("playground: not part of the workspace");
+}
