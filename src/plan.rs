@@ -387,11 +387,23 @@ pub fn plan(df: &Dockerfile<'_>, facts: &Facts, spec: &Spec) -> Result<(Vec<Edit
     edits.push(Edit::insert(at, block));
 
     let mut notes = spec.notes.clone();
-    if convert
-        && edits
-            .iter()
-            .any(|e| e.text.contains('[') && !e.text.contains(&kw("FROM")))
-    {
+    // Only commands the rewrite converted itself: not those a language replaced.
+    let converted = (facts.from + 1..n).any(|i| {
+        replaced(i).is_none()
+            && match &df.instructions[i] {
+                Instruction::Cmd(c) => matches!(c.arguments, Command::Shell(_)),
+                Instruction::Entrypoint(e) => matches!(e.arguments, Command::Shell(_)),
+                Instruction::Healthcheck(h) => matches!(
+                    &h.arguments,
+                    HealthcheckArguments::Cmd {
+                        arguments: Command::Shell(_),
+                        ..
+                    }
+                ),
+                _ => false,
+            }
+    });
+    if convert && converted {
         notes.push("shell-form commands now in exec form".into());
     }
     notes.dedup();
