@@ -1037,6 +1037,14 @@ pub fn analyze(input: &Input<'_, '_>, tpl: &Template) -> Result<Spec, Skip> {
                     }
                 }
             }
+            let shell_entrypoint = run.shell && matches!(df.instructions[run.index], Instruction::Entrypoint(_));
+            let has_cmd = (run.index + 1..end).any(|i| matches!(df.instructions[i], Instruction::Cmd(_)));
+            if shell_entrypoint && has_cmd {
+                return Err(unsupported(format!(
+                    "shell-form ENTRYPOINT at line {} ignores CMD; the binary in exec form would not",
+                    df.line(run.index)
+                )));
+            }
             if let Some((_, cmd_words)) = &run.cmd {
                 let ep_has_dashdash = run.words.iter().any(|w| w == "--");
                 if !ep_has_dashdash && cmd_words.iter().any(|w| w.starts_with('-')) {
@@ -1063,7 +1071,7 @@ pub fn analyze(input: &Input<'_, '_>, tpl: &Template) -> Result<Spec, Skip> {
                     && b.built.iter().any(|x| x.original == target.original)
                     && (b.index + 1..end).all(|i| match &df.instructions[i] {
                         Instruction::Copy(_) | Instruction::Add(_) => !copies_sources(input, i),
-                        Instruction::Run(_) => finishing(input, tpl, i),
+                        Instruction::Run(_) => finishing(input, tpl, i) || !touches_sources(input, i),
                         _ => true,
                     })
             });
@@ -1336,6 +1344,30 @@ fn copies_sources(input: &Input<'_, '_>, i: usize) -> bool {
             || name == "Cargo.toml"
             || name == "Cargo.lock"
             || name.starts_with(".cargo")
+    })
+}
+
+/// Whether RUN `i` may change what `cargo run` compiles: it calls cargo or rustc for
+/// anything but a build, or names sources or manifests.
+fn touches_sources(input: &Input<'_, '_>, i: usize) -> bool {
+    run_commands(input.df, i).iter().any(|c| {
+        let words = shell::split_assignments(c).1;
+        let program = words
+            .first()
+            .map(|w| w.text.rsplit('/').next().unwrap_or(""))
+            .unwrap_or("");
+        matches!(program, "cargo" | "rustc" | "rustup" | "git" | "sh" | "bash")
+            || words.iter().any(|w| {
+                let t = w.text.as_str();
+                t.ends_with(".rs")
+                    || t.contains("Cargo.")
+                    || t == "src"
+                    || t.starts_with("src/")
+                    || t.contains("/src")
+                    || t == "."
+                    || t == "./"
+                    || t.contains("build.rs")
+            })
     })
 }
 
