@@ -1295,6 +1295,23 @@ pub fn analyze(input: &Input<'_, '_>, tpl: &Template) -> Result<Spec, Skip> {
         from: built.path.clone(),
         to: to.clone(),
     }];
+    // Files the Rust source names in string literals (fs::read_to_string("Rocket.toml")...).
+    let sources: Vec<String> = crate::context::find_files(input.ctx, "", ".rs", 2000)
+        .into_iter()
+        .filter(|f| {
+            let under = |d: &str| f.starts_with(&format!("{d}/")) || f.contains(&format!("/{d}/"));
+            !f.ends_with("build.rs")
+                && !["tests", "benches", "examples", "target", "fuzz"]
+                    .iter()
+                    .any(|d| under(d))
+        })
+        .collect();
+    let mut extra = input.extra_copy.to_vec();
+    extra.extend(super::literal_paths(input.ctx, &sources, &tpl.skip_files));
+    let input = &Input {
+        extra_copy: &extra,
+        ..*input
+    };
     for c in runtime_files(
         input,
         &tpl.runtime_dirs,
