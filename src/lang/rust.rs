@@ -1016,6 +1016,7 @@ pub fn analyze(input: &Input<'_, '_>, tpl: &Template) -> Result<Spec, Skip> {
     let mut builder_tail = Vec::new();
     let mut replace_commands = Vec::new();
     let mut own = Vec::new();
+    let build_env = build_env_names(input, tpl);
 
     // Which binary runs, which build makes it, and where the builder stage ends.
     let (build, built, split, command): (Build, Built, usize, Vec<String>) = match parse_cargo(&words, tpl) {
@@ -1072,6 +1073,10 @@ pub fn analyze(input: &Input<'_, '_>, tpl: &Template) -> Result<Spec, Skip> {
                     && (b.index + 1..end).all(|i| match &df.instructions[i] {
                         Instruction::Copy(_) | Instruction::Add(_) => !copies_sources(input, i),
                         Instruction::Run(_) => finishing(input, tpl, i) || !touches_sources(input, i),
+                        // A build variable set later makes `cargo run` compile again.
+                        Instruction::Env(e) => crate::detect::parse_env(&e.arguments.value, df.escape)
+                            .iter()
+                            .all(|(k, _)| !build_env.contains(k)),
                         _ => true,
                     })
             });
@@ -1334,7 +1339,7 @@ pub fn analyze(input: &Input<'_, '_>, tpl: &Template) -> Result<Spec, Skip> {
         carries,
         runtime_lines,
         replace_commands,
-        build_env: build_env_names(input, tpl),
+        build_env,
         notes,
     })
 }
