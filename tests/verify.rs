@@ -1,14 +1,10 @@
 //! End-to-end test of `verify` with buildah and the testbed's stand-in images (scripts/testbed.sh).
 //! Runs only with DOCKSLIM_E2E=1; otherwise prints that it is skipped and passes.
 
-#[path = "../src/verify.rs"]
-#[allow(dead_code)]
-mod verify;
-
+use dockslim::verify::{self, Engine, VerifyError, VerifyOptions};
 use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
-use verify::{Engine, VerifyError, VerifyOptions};
 
 const DOCKERFILE: &str = "FROM golang:1.22
 WORKDIR /src
