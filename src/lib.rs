@@ -148,6 +148,7 @@ pub fn split(text: &str, ctx: &dyn BuildContext, opts: &Options<'_>) -> Result<O
         common: &tpl.common,
         runtime: opts.runtime.or(lang_cfg.runtime).or(opts.config.runtime),
         extra_copy: &extra_copy,
+        prune: lang_cfg.prune,
     };
     let spec = match lang {
         Language::Go => lang::go::analyze(&input, &tpl.go),

@@ -26,6 +26,8 @@ pub struct Input<'a, 'b> {
     pub runtime: Option<RuntimeKind>,
     /// Extra context paths to carry into the runtime stage (config `copy`).
     pub extra_copy: &'a [String],
+    /// The config's `prune` setting for this language (`false`: keep devDependencies).
+    pub prune: Option<bool>,
 }
 
 /// Context paths ignored by `.dockerignore` never reach the image, so they are never carried.
