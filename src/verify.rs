@@ -388,8 +388,12 @@ impl Session {
             Engine::Buildah => {
                 cmd.args(["bud", "--layers=false", "--rm", "--force-rm"]);
             }
-            Engine::Docker | Engine::Podman => {
-                cmd.args(["build", "--rm", "--force-rm"]);
+            // BuildKit (docker) removes its build containers by itself
+            Engine::Docker => {
+                cmd.arg("build");
+            }
+            Engine::Podman => {
+                cmd.args(["build", "--layers=false", "--rm", "--force-rm"]);
             }
         }
         cmd.arg("-f").arg(dockerfile).arg("-t").arg(tag).arg(context);
