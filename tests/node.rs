@@ -262,7 +262,7 @@ fn package_manager_and_prune_command() {
         (
             ctx_with(PKG).with("yarn.lock", "# yarn lockfile v1\n"),
             "RUN yarn install --frozen-lockfile",
-            "RUN yarn install --production --frozen-lockfile --ignore-scripts --prefer-offline",
+            "RUN yarn install --production --frozen-lockfile --prefer-offline",
         ),
         (
             ctx_with(&pkg_pm("yarn@4.1.1")).with(".yarnrc.yml", "nodeLinker: node-modules\n"),
@@ -272,7 +272,7 @@ fn package_manager_and_prune_command() {
         (
             ctx_with(PKG).with("bun.lockb", ""),
             "RUN npm i -g bun && bun install",
-            "RUN rm -rf node_modules && bun install --production --ignore-scripts",
+            "RUN rm -rf node_modules && bun install --production",
         ),
     ];
     for (ctx, install, prune) in cases {

@@ -259,7 +259,7 @@ pub fn analyze(input: &Input<'_, '_>, tpl: &Template) -> Result<Spec, Skip> {
     let Some(split) = [last_copy, steps.last_build_run].into_iter().flatten().max() else {
         return Err(Skip::Unsupported("nothing is copied into the image or built".into()));
     };
-    if !steps.installed && pkg_has_deps(&deps) {
+    if !steps.installed && !deps.is_empty() {
         return Err(Skip::Unsupported(
             "no npm/yarn/pnpm/bun install step found; node_modules would come from the build context".into(),
         ));
@@ -303,7 +303,7 @@ pub fn analyze(input: &Input<'_, '_>, tpl: &Template) -> Result<Spec, Skip> {
 
     // The start command.
     let base_image = &facts.image;
-    let mut start = analyze_start(input, tpl, &run, &scripts, &ctx_dir)?;
+    let mut start = analyze_start(input, &run, &scripts, &ctx_dir)?;
     if next_standalone {
         let mut words = vec!["node".to_string(), "server.js".to_string()];
         start.keeps_pm = None;
@@ -702,7 +702,6 @@ pub fn analyze(input: &Input<'_, '_>, tpl: &Template) -> Result<Spec, Skip> {
             }
         }
     }
-    let _ = whole_app;
     Ok(Spec {
         language: Language::Node,
         runtime: kind,
@@ -724,10 +723,6 @@ fn keys(pkg: &Value, key: &str) -> Vec<String> {
         .and_then(Value::as_object)
         .map(|m| m.keys().cloned().collect())
         .unwrap_or_default()
-}
-
-fn pkg_has_deps(deps: &[String]) -> bool {
-    !deps.is_empty()
 }
 
 /// The context path of the package.json that lands in `dir` (else the root one), and its
@@ -837,9 +832,6 @@ fn scan_runs(input: &Input<'_, '_>, tpl: &Template) -> Steps {
             }
             match sub {
                 "ci" | "install" | "i" | "add" | "" if !global => {
-                    if sub == "add" || (matches!(sub, "install" | "i") && !pkg_args.is_empty() && pm != Pm::Yarn) {
-                        // Adding packages: still an install.
-                    }
                     steps.installed = true;
                     steps.install_pm.get_or_insert(pm);
                     if flags_prod || (env_prod && pm != Pm::Bun) {
@@ -1234,7 +1226,6 @@ fn preloads(args: &[String]) -> Vec<String> {
 /// Reads the start command.
 fn analyze_start(
     input: &Input<'_, '_>,
-    tpl: &Template,
     run: &super::RunCommand,
     scripts: &BTreeMap<String, String>,
     dir: &str,
@@ -1356,7 +1347,6 @@ fn analyze_start(
             if let Some(w) = &plain {
                 start.node_args = Some(w[1..].to_vec());
             }
-            let _ = tpl;
         }
     }
     Ok(start)
