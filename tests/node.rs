@@ -118,6 +118,12 @@ fn cli_runtime_flags() {
         .assert()
         .code(3)
         .stderr(predicate::str::contains("glibc"));
+    dockslim()
+        .args(["split", "--stdout", "--runtime", "scratch"])
+        .arg(&df)
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("needs a node runtime"));
     // No distroless image for Node 16.
     let old = project(&DOCKERFILE.replace("node:20", "node:16"));
     dockslim()
@@ -411,6 +417,26 @@ fn start_command_becomes_node_when_plain() {
         let out = split(&df, &ctx).unwrap_or_else(|e| panic!("{start} / {cmd}: {e}"));
         assert!(runtime(&out).ends_with(&format!("{want}\n")), "{start} / {cmd}:\n{out}");
     }
+    // The node image's own ENTRYPOINT written out: CMD is rewritten; npm as ENTRYPOINT: kept.
+    let ctx = ctx_with(PKG);
+    let out = split(
+        "FROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm ci\nENTRYPOINT [\"docker-entrypoint.sh\"]\nCMD [\"npm\", \"start\"]\n",
+        &ctx,
+    )
+    .unwrap();
+    assert!(
+        runtime(&out).ends_with("ENTRYPOINT [\"docker-entrypoint.sh\"]\nCMD [\"node\", \"server.js\"]\n"),
+        "{out}"
+    );
+    let out = split(
+        "FROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm ci\nENTRYPOINT [\"npm\"]\nCMD [\"start\"]\n",
+        &ctx,
+    )
+    .unwrap();
+    assert!(
+        runtime(&out).ends_with("ENTRYPOINT [\"npm\"]\nCMD [\"start\"]\n"),
+        "{out}"
+    );
     // pre/post scripts and npm_* variables keep npm.
     let ctx = MemContext::new()
         .with(

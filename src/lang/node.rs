@@ -211,6 +211,8 @@ struct Start {
     preloads: Vec<String>,
     /// Every word of the start command and the scripts it runs (files it may name).
     named: Vec<String>,
+    /// The ENTRYPOINT is docker-entrypoint.sh alone: CMD holds the whole command.
+    entrypoint_only: bool,
     /// Remarks.
     notes: Vec<String>,
 }
@@ -336,6 +338,11 @@ pub fn analyze(input: &Input<'_, '_>, tpl: &Template) -> Result<Spec, Skip> {
     } else {
         "glibc"
     };
+    if input.runtime == Some(RuntimeKind::Scratch) {
+        return Err(Skip::Unsupported(
+            "runtime scratch was asked for, but a Node.js app needs a node runtime".into(),
+        ));
+    }
     if let Some(r) = input.runtime {
         let ok = match libc {
             "musl" => r == RuntimeKind::Alpine,
@@ -677,7 +684,11 @@ pub fn analyze(input: &Input<'_, '_>, tpl: &Template) -> Result<Spec, Skip> {
         }
         notes.push("distroless runs node itself: CMD names only the script".into());
     } else if let Some(w) = &start.rewrite {
-        replace_commands.push((run.index, w.clone()));
+        match (&run.cmd, start.entrypoint_only) {
+            (None, _) => replace_commands.push((run.index, w.clone())),
+            (Some((j, _)), true) => replace_commands.push((*j, w.clone())),
+            (Some(_), false) => {}
+        }
     }
     notes.extend(start.notes.iter().cloned());
 
@@ -1241,6 +1252,7 @@ fn analyze_start(
     let prog = first.rsplit('/').next().unwrap_or(&first).to_string();
     if prog == "docker-entrypoint.sh" {
         words.remove(0);
+        start.entrypoint_only = run.words.len() == 1;
     }
     let Some(first) = words.first().cloned() else {
         return Err(Skip::Unsupported(
@@ -1321,8 +1333,9 @@ fn analyze_start(
     let plain = shell::to_exec(&script, '\\')
         .filter(|w| w.first().is_some_and(|p| p == "node") && !w.iter().any(|x| shell::is_assignment(x)));
     let reads_npm_env = !has_hooks && plain.is_some() && reads_npm_env(input, dir);
+    let rewritable = run.cmd.is_none() || start.entrypoint_only;
     match plain {
-        Some(mut w) if !has_hooks && !reads_npm_env => {
+        Some(mut w) if !has_hooks && !reads_npm_env && rewritable => {
             w.extend(extra);
             start.notes.push(format!(
                 "`{shown}` runs `{script}`: CMD starts node directly (signals reach it, no {} at run time)",
@@ -1333,7 +1346,9 @@ fn analyze_start(
             start.programs = vec!["node".into()];
         }
         _ => {
-            let why = if has_hooks {
+            let why = if !rewritable {
+                "it is split over ENTRYPOINT and CMD".to_string()
+            } else if has_hooks {
                 "its pre/post scripts run too".to_string()
             } else if reads_npm_env {
                 "the app reads npm_* variables".to_string()
