@@ -245,6 +245,15 @@ fn runtime_image_follows_the_builder_tag() {
         let out = split(&format!("FROM {from}\n{BASIC}"), &ctx).unwrap_or_else(|e| panic!("{from}: {e}"));
         assert!(runtime(&out).starts_with(want), "{from}:\n{out}");
     }
+    // A version from a global ARG stays a variable in the runtime stage.
+    let out = split(
+        &format!("ARG NODE_VERSION=20\nFROM node:${{NODE_VERSION}}-alpine\n{BASIC}"),
+        &ctx,
+    )
+    .unwrap();
+    assert!(runtime(&out).starts_with("FROM node:${NODE_VERSION}-alpine\n"), "{out}");
+    let out = split(&format!("ARG V=20.11.1\nFROM node:$V\n{BASIC}"), &ctx).unwrap();
+    assert!(runtime(&out).starts_with("FROM node:$V-slim\n"), "{out}");
     for from in ["node", "node:latest", "node:alpine", "node:20-weird"] {
         assert!(split(&format!("FROM {from}\n{BASIC}"), &ctx).is_err(), "{from}");
     }
@@ -656,6 +665,16 @@ fn users_and_later_runs() {
     .unwrap();
     assert!(
         runtime(&out).contains("RUN apt-get update && apt-get install -y python3 make g++ imagemagick\nUSER node\n"),
+        "{out}"
+    );
+    // curl for a HEALTHCHECK: installed in the runtime stage.
+    let out = split(
+        "FROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm ci\nHEALTHCHECK CMD curl -f http://localhost:3000/ || exit 1\nCMD [\"node\", \"server.js\"]\n",
+        &ctx,
+    )
+    .unwrap();
+    assert!(
+        runtime(&out).contains("RUN apt-get update && apt-get install -y --no-install-recommends curl && rm -rf /var/lib/apt/lists/*\nUSER node\n"),
         "{out}"
     );
     // Build tools only: not repeated.

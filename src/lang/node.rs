@@ -45,6 +45,8 @@ pub struct Template {
     pub runtime_managers: Vec<String>,
     /// Programs the node runtime images hold besides the package managers.
     pub image_programs: Vec<String>,
+    /// Shell builtins (`exit` in `curl -f ... || exit 1`): every image with a shell has them.
+    pub shell_builtins: Vec<String>,
     /// Program name → package that provides it, when they differ.
     pub bin_packages: BTreeMap<String, String>,
     /// Development tools: their presence in a start command is worth a note.
@@ -81,6 +83,8 @@ pub struct Template {
     pub distroless_node: String,
     /// LTS code name → major.
     pub lts_names: BTreeMap<String, String>,
+    /// Program → runtime family → the command that installs it there.
+    pub runtime_installs: BTreeMap<String, BTreeMap<String, String>>,
 }
 
 /// A lockfile and the package manager it means.
@@ -331,7 +335,23 @@ pub fn analyze(input: &Input<'_, '_>, tpl: &Template) -> Result<Spec, Skip> {
         .next();
 
     // Runtime image.
-    let tag = NodeTag::parse(base_image.tag(), input, tpl).map_err(Skip::Unsupported)?;
+    let mut tag = NodeTag::parse(base_image.tag(), input, tpl).map_err(Skip::Unsupported)?;
+    // `FROM node:${NODE_VERSION}-alpine`: the runtime uses the same global ARG, so a
+    // `--build-arg` moves both stages together (native modules need the same Node ABI).
+    let mut repo = base_image.repo.clone();
+    if let Some(Instruction::From(f)) = df.instructions.get(facts.from)
+        && f.image.value.contains('$')
+    {
+        let raw = crate::detect::ImageRef::parse(&f.image.value);
+        let expanded = base_image.tag();
+        let suffix = &expanded[tag.version.len().min(expanded.len())..];
+        if !raw.repo.contains('$')
+            && let Some(version) = raw.tag().strip_suffix(suffix)
+        {
+            tag.version = version.to_string();
+            repo = raw.repo.clone();
+        }
+    }
     let base = input.common.base_facts(base_image);
     let libc = if base.musl || tag.alpine.is_some() {
         "musl"
@@ -360,7 +380,7 @@ pub fn analyze(input: &Input<'_, '_>, tpl: &Template) -> Result<Spec, Skip> {
         .get(libc)
         .cloned()
         .ok_or_else(|| Skip::Unsupported(format!("templates/node.toml has no runtimes.{libc} table")))?;
-    let filled = |p: &str| tag.fill(p, &base_image.repo);
+    let filled = |p: &str| tag.fill(p, &repo);
     for img in [
         &mut table.distroless,
         &mut table.alpine,
@@ -397,6 +417,21 @@ pub fn analyze(input: &Input<'_, '_>, tpl: &Template) -> Result<Spec, Skip> {
     let mut own: Vec<String> = tpl.image_programs.clone();
     own.extend(tpl.runtime_managers.iter().cloned());
     own.extend(run.words.first().cloned());
+    own.extend(tpl.shell_builtins.iter().cloned());
+    // Tools a HEALTHCHECK or a later RUN calls that the node images lack but can install.
+    let mut installs: Vec<String> = Vec::new();
+    if input.runtime != Some(RuntimeKind::Distroless) {
+        for p in needs.iter().flat_map(|n| n.programs.iter()) {
+            let name = p.rsplit('/').next().unwrap_or(p).to_string();
+            let lacking = !own.contains(&name)
+                && !input.common.has_tool(RuntimeKind::DebianSlim, &name)
+                && !input.common.has_tool(RuntimeKind::Alpine, &name);
+            if lacking && tpl.runtime_installs.contains_key(&name) && !installs.contains(&name) {
+                installs.push(name.clone());
+                own.push(name);
+            }
+        }
+    }
     let (kind, image, shell_note) = plan::choose_runtime(
         &table,
         "a Node.js app",
@@ -479,6 +514,14 @@ pub fn analyze(input: &Input<'_, '_>, tpl: &Template) -> Result<Spec, Skip> {
             "`{}` repeated in the runtime stage for the start command",
             setup_done.join(" && ")
         ));
+    }
+    for p in &installs {
+        if let Some(cmd) = tpl.runtime_installs.get(p).and_then(|m| m.get(kind.name())) {
+            runtime_lines.push(format!("{} {cmd}", kw("RUN")));
+            notes.push(format!(
+                "{p} installed in the runtime stage for the HEALTHCHECK or RUN that calls it"
+            ));
+        }
     }
     for (line, text, pkgs) in &steps.system {
         if *line > split {
