@@ -254,7 +254,14 @@ fn runtime_image_follows_the_builder_tag() {
     assert!(runtime(&out).starts_with("FROM node:${NODE_VERSION}-alpine\n"), "{out}");
     let out = split(&format!("ARG V=20.11.1\nFROM node:$V\n{BASIC}"), &ctx).unwrap();
     assert!(runtime(&out).starts_with("FROM node:$V-slim\n"), "{out}");
-    for from in ["node", "node:latest", "node:alpine", "node:20-weird"] {
+    for from in [
+        "node",
+        "node:latest",
+        "node:alpine",
+        "node:20-weird",
+        "oven/bun:1",
+        "debian:12",
+    ] {
         assert!(split(&format!("FROM {from}\n{BASIC}"), &ctx).is_err(), "{from}");
     }
 }

@@ -335,6 +335,12 @@ pub fn analyze(input: &Input<'_, '_>, tpl: &Template) -> Result<Spec, Skip> {
         .next();
 
     // Runtime image.
+    if !tpl.images.contains(&base_image.name) {
+        return Err(Skip::Unsupported(format!(
+            "the builder image {} is not a node image; dockslim picks Node.js runtimes from node images only",
+            base_image.full
+        )));
+    }
     let mut tag = NodeTag::parse(base_image.tag(), input, tpl).map_err(Skip::Unsupported)?;
     // `FROM node:${NODE_VERSION}-alpine`: the runtime uses the same global ARG, so a
     // `--build-arg` moves both stages together (native modules need the same Node ABI).
