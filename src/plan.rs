@@ -174,6 +174,9 @@ pub fn unmet(
             if own.iter().any(|o| o == p || o.rsplit('/').next() == Some(base)) {
                 continue;
             }
+            if n.shell && image.shell && common.is_builtin(p) {
+                continue;
+            }
             if !common.has_tool(kind, p) {
                 return Some(format!(
                     "{} at line {} runs `{}`, which {} lacks",

@@ -120,6 +120,8 @@ pub struct Common {
     pub default_alpine: String,
     /// Programs available in each runtime family (for RUN and HEALTHCHECK in the runtime stage).
     pub tools: BTreeMap<RuntimeKind, Vec<String>>,
+    /// Shell builtins: available wherever there is a shell.
+    pub builtins: Vec<String>,
 }
 
 /// What a builder image tells about its base system.
@@ -169,6 +171,11 @@ impl Common {
     pub fn has_tool(&self, kind: RuntimeKind, program: &str) -> bool {
         let name = program.rsplit('/').next().unwrap_or(program);
         self.tools.get(&kind).is_some_and(|t| t.iter().any(|p| p == name))
+    }
+
+    /// Whether `program` is a shell builtin (`exit`, `cd`, `export`...).
+    pub fn is_builtin(&self, program: &str) -> bool {
+        self.builtins.iter().any(|b| b == program)
     }
 }
 

@@ -293,3 +293,10 @@ fn bom_crlf_lowercase_and_escape_are_kept() {
     );
     assert!(out.contains("run CGO_ENABLED=0 go build `\r\n  -o /app .\r\n\r\nfrom gcr.io/distroless/static-debian12:nonroot\r\nworkdir /src\r\ncopy --from=builder /app /app\r\ncmd [\"/app\"]\r\n"), "{out:?}");
 }
+
+#[test]
+fn shell_builtins_in_a_healthcheck_need_only_a_shell() {
+    let df = "FROM golang:1.22\nWORKDIR /src\nCOPY . .\nRUN go build -o /app .\nHEALTHCHECK CMD wget -q -O- http://localhost:8080/ || exit 1\nCMD [\"/app\"]\n";
+    let out = split(df, &ctx()).unwrap();
+    assert!(out.contains("\nFROM alpine:3.20\n"), "{out}");
+}
