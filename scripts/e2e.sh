@@ -11,8 +11,8 @@
 # FROM image has no stand-in in the testbed store.
 # Optional per example: `e2e-args` (one argument a line, passed to both runs after the image, like docker run IMAGE ARGS),
 # `e2e-timeout` (run time limit in seconds). A run that hits the limit counts as ok only if both runs hit it with the
-# same stdout (a server that never exits). npm's banner before a package.json script ("> name@1.0.0 start",
-# "> node server.js") is not part of the program's output and is ignored in the comparison.
+# same stdout (a server that never exits). What npm, pnpm or yarn print around a package.json script they run
+# ("> name@1.0.0 start", "yarn run v1.22.22", "Done in 0.07s.") is not the program's output: ignored in the comparison.
 #
 # Env: DOCKSLIM (default target/release/dockslim, built with cargo if missing), EXAMPLES_DIR (default examples),
 # E2E_RUN_TIMEOUT (default 30 s), E2E_BUILD_TIMEOUT (default 900 s), E2E_NO_TESTBED=1 (do not run scripts/testbed.sh
@@ -108,13 +108,19 @@ image_bytes() {
   buildah inspect --type image --format '{{.Manifest}}' "$1" | python3 -c '
 import json, sys; print(sum(l.get("size", 0) for l in json.load(sys.stdin).get("layers", [])))'
 }
-# strip_npm_banner FILE: FILE without the banner npm prints before running a package.json script
-# ("\n> name@version start\n> node server.js\n\n"): a rewrite that starts node directly does not print it.
-strip_npm_banner() {
+# strip_pm_banner FILE: FILE without what a package manager prints around a package.json script it runs, which is not
+# the program's output and which a rewrite that starts node directly does not print:
+# npm/pnpm "\n> name@1.0.0 start\n> node server.js\n\n" before; yarn 1 "yarn run v1.22.22\n$ node app.js\n" before
+# and "Done in 0.07s.\n" after.
+strip_pm_banner() {
   python3 -c '
 import re, sys
 s = open(sys.argv[1], "rb").read()
-sys.stdout.buffer.write(re.sub(rb"\A\n?(?:> [^\n]*\n)+\n", b"", s, count=1))' "$1"
+s = re.sub(rb"\A\n?(?:> [^\n]*\n)+\n", b"", s, count=1)
+t = re.sub(rb"\Ayarn run v[0-9][^\n]*\n(?:\$ [^\n]*\n)?", b"", s, count=1)
+if t != s:
+    s = re.sub(rb"(?:\A|(?<=\n))Done in [0-9.]+m?s\.\n?\Z", b"", t)
+sys.stdout.buffer.write(s)' "$1"
 }
 mb() { awk -v b="$1" 'BEGIN { printf "%.1f", b / 1000000 }'; }
 is_toolchain() { # the original's base is a toolchain image: golang, rust, node (not -slim / -alpine)
@@ -205,7 +211,7 @@ for dir in "${DIRS[@]}"; do
     if [ "$eo" != "$es" ]; then problems+=("only one run hit the ${to}s limit (exit $eo vs $es)"); fi
   elif [ "$eo" != "$es" ]; then problems+=("exit code $eo vs $es"); fi
   npm_note=""
-  for r in orig split; do strip_npm_banner "$W/run-$r.out" > "$W/run-$r.cmp"; cmp -s "$W/run-$r.out" "$W/run-$r.cmp" || npm_note="; npm banner ignored"; done
+  for r in orig split; do strip_pm_banner "$W/run-$r.out" > "$W/run-$r.cmp"; cmp -s "$W/run-$r.out" "$W/run-$r.cmp" || npm_note="; package manager banner ignored"; done
   if ! cmp -s "$W/run-orig.cmp" "$W/run-split.cmp"; then
     problems+=("stdout differs")
     fail_detail "$name" "stdout differs (diff original rewrite; exit codes $eo / $es):
