@@ -39,6 +39,10 @@ pub struct Template {
     pub native_arch: Vec<String>,
     /// Builder images whose glibc matches the Debian release of their tag.
     pub glibc_builders: Vec<String>,
+    /// The Debian release of a rust image whose tag names none, by the Rust version it starts at.
+    pub tag_releases: Vec<TagRelease>,
+    /// Debian releases with a distroless/cc image.
+    pub distroless_releases: Vec<String>,
     /// ENV names (a trailing `*` matches any suffix) that only matter to the build.
     pub build_env: Vec<String>,
     /// Cargo flags that take a value.
@@ -61,6 +65,50 @@ pub struct Template {
     pub sys: BTreeMap<String, SysCrate>,
     /// Runtime images by link kind: `glibc`, `glibc-packages`, `musl`.
     pub runtimes: BTreeMap<String, LinkRuntimes>,
+}
+
+/// The Debian release rust images are built on from a Rust version on.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TagRelease {
+    /// The first Rust version (`1.70`) on this release.
+    pub from: String,
+    /// The Debian codename.
+    pub codename: String,
+}
+
+/// The builder's base system. A rust image tag that names no Debian release (`rust:1.82`,
+/// `rust:1-slim`, `rust:latest`) is on the release its Rust version shipped with, from the
+/// template's `tag_releases`; a tag without a version is on the newest one.
+fn base_facts(input: &Input<'_, '_>, tpl: &Template) -> crate::template::BaseFacts {
+    let image = &input.facts.image;
+    let mut base = input.common.base_facts(image);
+    let tag = image.tag().to_ascii_lowercase();
+    let named = input.common.debian.keys().any(|c| tag.contains(c.as_str()));
+    if named || !tpl.images.contains(&image.name) {
+        return base;
+    }
+    let version = |v: &str| -> Option<(u32, u32)> {
+        let mut parts = v.split('.');
+        let major = parts.next()?.parse().ok()?;
+        let minor = parts.next()?.parse().ok()?;
+        Some((major, minor))
+    };
+    let head: String = tag.chars().take_while(|c| c.is_ascii_digit() || *c == '.').collect();
+    let release = match version(&head) {
+        Some(v) => tpl
+            .tag_releases
+            .iter()
+            .rfind(|r| version(&r.from).is_some_and(|f| f <= v)),
+        None => tpl.tag_releases.last(),
+    };
+    if let Some(r) = release
+        && let Some(n) = input.common.debian.get(&r.codename)
+    {
+        base.codename = r.codename.clone();
+        base.debian = n.clone();
+    }
+    base
 }
 
 /// A `-sys` crate that links a system library.
@@ -1210,7 +1258,7 @@ pub fn analyze(input: &Input<'_, '_>, tpl: &Template) -> Result<Spec, Skip> {
     }
 
     // How it links.
-    let base = input.common.base_facts(&facts.image);
+    let base = base_facts(input, tpl);
     let musl = match &build.triple {
         Some(t) => {
             let arch = t.split('-').next().unwrap_or("");
@@ -1243,7 +1291,7 @@ pub fn analyze(input: &Input<'_, '_>, tpl: &Template) -> Result<Spec, Skip> {
         .collect();
     let link = if musl {
         "musl"
-    } else if extra.is_empty() {
+    } else if extra.is_empty() && tpl.distroless_releases.contains(&base.codename) {
         "glibc"
     } else {
         "glibc-packages"
@@ -1278,6 +1326,12 @@ pub fn analyze(input: &Input<'_, '_>, tpl: &Template) -> Result<Spec, Skip> {
         }
     }
     notes.extend(shell_note);
+    if !musl && !tpl.distroless_releases.contains(&base.codename) {
+        notes.push(format!(
+            "no distroless image for Debian {}: debian-slim of that release",
+            base.codename
+        ));
+    }
     if build.cargo.profile_dir != "release" && built.original.contains(&format!("/{}/", build.cargo.profile_dir)) {
         notes.push(format!("{} profile kept", build.cargo.profile_dir));
     }
