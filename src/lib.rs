@@ -59,6 +59,9 @@ pub enum Error {
     /// There is no FROM instruction.
     #[error("not a Dockerfile: no FROM instruction")]
     NoFrom,
+    /// The file holds nothing but blank lines (and maybe a BOM).
+    #[error("empty file, not a Dockerfile")]
+    Empty,
     /// A planning defect: the edits did not apply or their result did not parse. Never
     /// written to disk.
     #[error("internal error, nothing written: {0}")]
@@ -95,7 +98,14 @@ pub enum Outcome {
 /// Splits the Dockerfile `text`, whose build context is `ctx`.
 pub fn split(text: &str, ctx: &dyn BuildContext, opts: &Options<'_>) -> Result<Outcome, Error> {
     let (bom, body) = parse::strip_bom(text);
-    let df = parse::parse(body).map_err(Error::Parse)?;
+    if body.trim().is_empty() {
+        return Err(Error::Empty);
+    }
+    let df = parse::parse(body).map_err(|e| match e.line {
+        // Line 0: the parser found no stage at all (only comments or directives).
+        0 => Error::NoFrom,
+        _ => Error::Parse(e),
+    })?;
     let stages = df
         .instructions
         .iter()

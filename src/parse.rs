@@ -59,7 +59,9 @@ pub fn line_of(text: &str, offset: usize) -> usize {
 pub fn parse(text: &str) -> Result<Dockerfile<'_>, ParseError> {
     let ast = parse_dockerfile::parse(text).map_err(|e| ParseError {
         line: e.line(),
-        message: e.to_string(),
+        // The alternate form leaves out the parser's own "at line L column C": callers
+        // say the line once.
+        message: format!("{e:#}"),
     })?;
     let escape = ast.parser_directives.escape.as_ref().map_or('\\', |d| d.value.value);
     let spans = ast
@@ -246,5 +248,17 @@ mod tests {
     fn error_has_line() {
         let e = parse("FROM a\nCOPY x\n").unwrap_err();
         assert_eq!(e.line, 2);
+        assert!(
+            !e.message.contains("line"),
+            "the line is said once, by the caller: {}",
+            e.message
+        );
+    }
+
+    #[test]
+    fn no_stage_is_line_zero() {
+        for text in ["", "# only\n# comments\n", "\n \n"] {
+            assert_eq!(parse(text).unwrap_err().line, 0, "{text:?}");
+        }
     }
 }
