@@ -135,6 +135,10 @@ fn read_text(path: &Path) -> Result<(Vec<u8>, String), String> {
 }
 
 fn io_msg(e: std::io::Error) -> String {
+    if e.get_ref().is_some() {
+        // dockslim's own message ("the file is read-only", "the file changed ...").
+        return e.to_string();
+    }
     match e.kind() {
         std::io::ErrorKind::NotFound => "no such file".into(),
         std::io::ErrorKind::PermissionDenied => "permission denied".into(),
