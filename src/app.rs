@@ -102,9 +102,11 @@ pub fn resolve_path(path: &Path) -> Result<PathBuf, String> {
         }
         return Err("directory holds no Dockerfile or Containerfile".into());
     }
-    if !path.exists() && std::fs::symlink_metadata(path).is_err() {
-        return Err("no such file".into());
-    }
+    // A dangling symlink, or a directory dockslim may not enter, says so here; anything
+    // else is read (and judged) by `read_text`.
+    std::fs::metadata(path)
+        .or_else(|_| std::fs::symlink_metadata(path))
+        .map_err(io_msg)?;
     Ok(path.to_path_buf())
 }
 
