@@ -119,9 +119,13 @@ pub struct SysCrate {
     /// its own copy statically. Empty: it always links the system library.
     #[serde(default)]
     pub dev: Vec<String>,
-    /// A crate whose presence in Cargo.lock means the library is compiled in.
+    /// Crates whose presence in Cargo.lock means the library is compiled in.
     #[serde(default)]
-    pub vendored_by: Option<String>,
+    pub vendored_by: Vec<String>,
+    /// Cargo features that compile the library in, when a manifest enables one (`"bundled"`,
+    /// `"rusqlite/bundled"`).
+    #[serde(default)]
+    pub vendored_feature: Vec<String>,
     /// Runtime Debian packages by codename (`default` for any other).
     pub packages: BTreeMap<String, Vec<String>>,
     /// Codenames whose distroless/cc image already holds the library.
@@ -975,6 +979,11 @@ fn native_links(
             .filter_map(|l| l.strip_suffix('"'))
             .map(str::to_string)
             .collect();
+        let manifests: Vec<String> = crate::context::find_files(input.ctx, "", "Cargo.toml", 500)
+            .iter()
+            .filter(|f| *f == "Cargo.toml" || f.ends_with("/Cargo.toml"))
+            .filter_map(|f| input.ctx.read(f))
+            .collect();
         for n in &names {
             if !(n.ends_with("-sys") || n.ends_with("_sys")) || tpl.static_sys.contains(n) {
                 continue;
@@ -984,7 +993,15 @@ fn native_links(
                     "{lock_path} has {n}, a binding to a native library whose run-time package dockslim does not know (add it to [sys] in templates/rust.toml)"
                 )));
             };
-            if sys.vendored_by.as_ref().is_some_and(|v| names.contains(v)) {
+            if sys.vendored_by.iter().any(|v| names.contains(v)) {
+                continue;
+            }
+            let enabled = |f: &String| {
+                manifests
+                    .iter()
+                    .any(|m| m.contains(&format!("\"{f}\"")) || m.contains(&format!("/{f}\"")))
+            };
+            if sys.vendored_feature.iter().any(enabled) {
                 continue;
             }
             if !sys.dev.is_empty() && !sys.dev.iter().any(|d| dev.contains(d)) {
