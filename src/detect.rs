@@ -482,15 +482,29 @@ pub fn detect_language(
             return Some(*lang);
         }
     }
+    let tool = |program: Option<&str>| match program {
+        Some("go") => Some(Language::Go),
+        Some("cargo") => Some(Language::Rust),
+        Some("npm" | "yarn" | "pnpm" | "bun" | "corepack" | "npx") => Some(Language::Node),
+        _ => None,
+    };
     for i in facts.from + 1..df.instructions.len() {
         for cmd in run_commands(df, i) {
             let (_, words) = shell::split_assignments(&cmd);
-            match words.first().map(|w| w.text.as_str()) {
-                Some("go") => return Some(Language::Go),
-                Some("cargo") => return Some(Language::Rust),
-                Some("npm" | "yarn" | "pnpm" | "bun" | "corepack" | "npx") => return Some(Language::Node),
-                _ => {}
+            if let Some(lang) = tool(words.first().map(|w| w.text.as_str())) {
+                return Some(lang);
             }
+        }
+    }
+    // The start command (`CMD ["cargo", "run"]` builds at start-up).
+    for ins in &df.instructions[facts.from + 1..] {
+        let words = match ins {
+            Instruction::Cmd(c) => command_words(&c.arguments, df.escape).0,
+            Instruction::Entrypoint(e) => command_words(&e.arguments, df.escape).0,
+            _ => continue,
+        };
+        if let Some(lang) = tool(words.first().map(String::as_str)) {
+            return Some(lang);
         }
     }
     if ctx.is_file("go.mod") {

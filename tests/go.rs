@@ -300,3 +300,23 @@ fn shell_builtins_in_a_healthcheck_need_only_a_shell() {
     let out = split(df, &ctx()).unwrap();
     assert!(out.contains("\nFROM alpine:3.20\n"), "{out}");
 }
+
+#[test]
+fn language_from_the_start_command() {
+    let config = Config::default();
+    let opts = Options {
+        lang: None,
+        runtime: None,
+        config: &config,
+        templates: TemplateSet::builtin(),
+    };
+    let df = "FROM debian:bookworm\nWORKDIR /src\nCOPY . .\nCMD [\"cargo\", \"run\"]\n";
+    let Outcome::LeftAsIs(reason) = dockslim::split(df, &MemContext::new(), &opts).unwrap() else {
+        panic!("rewritten")
+    };
+    assert_ne!(
+        reason,
+        dockslim::Skip::UnknownLanguage,
+        "cargo in CMD means Rust: {reason}"
+    );
+}
