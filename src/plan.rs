@@ -311,16 +311,26 @@ pub fn plan(df: &Dockerfile<'_>, facts: &Facts, spec: &Spec) -> Result<(Vec<Edit
     }
     check_entrypoint_cmd(df, facts, spec, convert)?;
 
-    // 4. Users the runtime image does not know come with the builder's passwd and group files.
-    let unknown_user = names.iter().any(|spec_user| {
-        spec_user.split(':').any(|part| {
-            !part.is_empty()
-                && !part.chars().all(|c| c.is_ascii_digit())
-                && !part.starts_with('$')
-                && part != "root"
-                && !spec.image.users.iter().any(|u| u == part)
+    // 4. Users the runtime image does not know come with the builder's passwd and group files,
+    // unless a RUN kept in the runtime stage creates them there.
+    let creates_users = (split + 1..n).any(|i| {
+        crate::detect::run_commands(df, i).iter().any(|c| {
+            shell::split_assignments(c)
+                .1
+                .first()
+                .is_some_and(|w| matches!(w.text.as_str(), "useradd" | "adduser" | "groupadd" | "addgroup"))
         })
     });
+    let unknown_user = !creates_users
+        && names.iter().any(|spec_user| {
+            spec_user.split(':').any(|part| {
+                !part.is_empty()
+                    && !part.chars().all(|c| c.is_ascii_digit())
+                    && !part.starts_with('$')
+                    && part != "root"
+                    && !spec.image.users.iter().any(|u| u == part)
+            })
+        });
 
     // 5. Compose the runtime stage.
     let state = facts.state(split + 1);

@@ -320,3 +320,13 @@ fn language_from_the_start_command() {
         "cargo in CMD means Rust: {reason}"
     );
 }
+
+#[test]
+fn user_created_in_the_runtime_stage_needs_no_passwd_copy() {
+    let df = "FROM golang:1.22\nWORKDIR /src\nCOPY . .\nRUN go build -o /app .\nRUN adduser -D app\nUSER app\nCMD [\"/app\"]\n";
+    let out = split(df, &ctx()).unwrap();
+    assert!(
+        out.contains("\nFROM alpine:3.20\n") && !out.contains("/etc/passwd"),
+        "{out}"
+    );
+}
