@@ -49,16 +49,18 @@ check_toolchains() { # only needed when building (not when loading from a cache)
 }
 
 # --- images ----------------------------------------------------------------------------------------------------------
-# script : the image it makes last (its presence means the script's work is complete)
+# script:version:the image it makes last. A step is done when that image exists and carries the stamp tag
+# localhost/dockslim-testbed/stamp:SCRIPT-vVERSION; bump VERSION when a script changes so stores get rebuilt.
 STEPS=(
-  "10-debian-slim:docker.io/library/debian:bookworm-slim"
-  "20-distroless:gcr.io/distroless/cc:nonroot"
-  "60-alpine:docker.io/library/alpine:3.20"
-  "30-golang:docker.io/library/golang:1.22"
-  "35-golang-alpine:docker.io/library/golang:1.22-alpine"
-  "40-rust:docker.io/library/rust:1.82"
-  "50-node:docker.io/library/node:20"
+  "10-debian-slim:1:docker.io/library/debian:bookworm-slim"
+  "20-distroless:1:gcr.io/distroless/cc:nonroot"
+  "60-alpine:1:docker.io/library/alpine:3.20"
+  "30-golang:2:docker.io/library/golang:1.22"
+  "35-golang-alpine:2:docker.io/library/golang:1.22-alpine"
+  "40-rust:1:docker.io/library/rust:1.82"
+  "50-node:1:docker.io/library/node:20"
 )
+STAMP=localhost/dockslim-testbed/stamp
 # SOURCE ALIAS... : extra names for a stand-in (rewrites pick e.g. alpine:X.Y from golang:*-alpineX.Y)
 ALIASES=(
   "docker.io/library/debian:bookworm-slim docker.io/library/debian:12-slim docker.io/library/debian:stable-slim"
@@ -71,21 +73,31 @@ ALIASES=(
 )
 present() { buildah images --format '{{.Name}}:{{.Tag}}' 2>/dev/null | grep -vx '<none>:<none>' | sort -u; }
 has() { present | grep -qxF "$1"; }
-missing_steps() { local s have; have=$(present); for s in "${STEPS[@]}"; do grep -qxF "${s#*:}" <<<"$have" || echo "${s%%:*}"; done; }
+step_name() { echo "${1%%:*}"; }
+step_stamp() { local r=${1#*:}; echo "$STAMP:${1%%:*}-v${r%%:*}"; }
+step_image() { local r=${1#*:}; echo "${r#*:}"; }
+missing_steps() {
+  local s have; have=$(present)
+  for s in "${STEPS[@]}"; do
+    grep -qxF "$(step_image "$s")" <<<"$have" && grep -qxF "$(step_stamp "$s")" <<<"$have" || step_name "$s"
+  done; }
+stamp_step() { local s; for s in "${STEPS[@]}"; do [ "$(step_name "$s")" = "$1" ] && buildah tag "$(step_image "$s")" "$(step_stamp "$s")"; done; return 0; }
 
-apply_aliases() {
-  local line src a have; have=$(present)
+apply_aliases() { # tag each alias missing, or naming another image than its source (after a rebuild)
+  local line src a ids; ids=$(buildah images --format '{{.Name}}:{{.Tag}} {{.ID}}' 2>/dev/null)
+  id_of() { awk -v n="$1" '$1==n {print $2; exit}' <<<"$ids"; }
   for line in "${ALIASES[@]}"; do
     set -- $line; src=$1; shift
-    grep -qxF "$src" <<<"$have" || continue
-    for a; do grep -qxF "$a" <<<"$have" || buildah tag "$src" "$a"; done
+    [ -n "$(id_of "$src")" ] || continue
+    for a; do [ "$(id_of "$a")" = "$(id_of "$src")" ] || buildah tag "$src" "$a"; done
   done
 }
 
 save_cache() { # one OCI layout, blobs shared; TAGS maps image IDs to every tag
   local d=$1 flag="" t=$(now) id ref
   mkdir -p "$d"; [ "${COMPRESS:-1}" = 0 ] && flag="--disable-compression"
-  buildah images --format '{{.ID}} {{.Name}}:{{.Tag}}' | grep -v -e ' localhost/' -e '<none>' > "$d/TAGS.new"
+  buildah images --format '{{.ID}} {{.Name}}:{{.Tag}}' | grep -v -e '<none>' | { grep -v ' localhost/' || true; } > "$d/TAGS.new"
+  buildah images --format '{{.ID}} {{.Name}}:{{.Tag}}' | { grep " $STAMP:" || true; } >> "$d/TAGS.new"
   sort -k1,1 -u "$d/TAGS.new" | while read -r id ref; do
     buildah push -q $flag "$ref" "oci:$d:$id" >/dev/null && log "saved $ref ($id)"
   done
@@ -112,6 +124,7 @@ run_step() { # run one NN-*.sh, log to $TB/logs, remove its leftover containers 
   mkdir -p "$TB/logs"
   before=$(buildah containers -q 2>/dev/null | sort)
   if bash "$HERE/$s.sh" > "$TB/logs/$s.log" 2>&1; then
+    stamp_step "$s"
     log "$s: $(( $(now) - t )) s"
   else
     log "$s FAILED after $(( $(now) - t )) s; last lines of $TB/logs/$s.log:"
@@ -122,7 +135,7 @@ run_step() { # run one NN-*.sh, log to $TB/logs, remove its leftover containers 
   fi
 }
 
-list() { buildah images --format '{{.Name}}:{{.Tag}} {{.Size}}' | grep -v -e '^localhost/' -e '<none>' | sort; }
+list() { buildah images --format '{{.Name}}:{{.Tag}} {{.Size}}' | grep -v -e '^localhost/' -e '<none>' | sort; buildah images --format '{{.Name}}:{{.Tag}}' | { grep "^$STAMP:" || true; } | sort; }
 
 case "${1:-}" in
   --save) install_deps; save_cache "${2:-$CACHE}"; exit ;;
@@ -146,8 +159,11 @@ if [ -n "$todo" ]; then
     # a step's inputs may have been built by an earlier step of this run; re-check it is still missing
     if grep -qxF "$s" <<<"$(missing_steps)"; then run_step "$s"; fi
   done
+  apply_aliases
   # drop images left untagged by a rebuild (only <none> ones: never a named image)
   buildah rmi --prune >/dev/null 2>&1 || true
+  # keep the default cache in step with the store
+  if [ -f "$CACHE/TAGS" ]; then log "refreshing the cache $CACHE"; rm -rf "$CACHE"; save_cache "$CACHE"; fi
 fi
 apply_aliases
 log "testbed ready in $(( $(now) - T_START )) s; store $TB ($(du -sh "$TB/storage" 2>/dev/null | cut -f1))"

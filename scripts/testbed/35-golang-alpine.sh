@@ -5,7 +5,7 @@
 g=$(buildah from --pull=never docker.io/library/golang:1.22); gm=$(buildah mount $g)
 c=$(buildah from --pull=never docker.io/library/alpine:3.20); m=$(buildah mount $c)
 mkdir -p $m/usr/lib $m/usr/share $m/go/src $m/go/bin; chmod -R 1777 $m/go
-cp -a $gm/usr/lib/go-1.22 $m/usr/lib/; cp -a $gm/usr/share/go-1.22 $m/usr/share/; ln -s /usr/lib/go-1.22 $m/usr/local/go 2>/dev/null || { mkdir -p $m/usr/local; ln -s /usr/lib/go-1.22 $m/usr/local/go; }
+cp -a $gm/usr/lib/go-1.22 $m/usr/lib/; cp -a $gm/usr/share/go-1.22 $m/usr/share/; mkdir -p $m/usr/local; ln -s ../lib/go-1.22 $m/usr/local/go   # relative: see 30-golang.sh
 buildah umount $g >/dev/null; buildah rm $g >/dev/null; buildah umount $c >/dev/null
 buildah config --env GOLANG_VERSION=1.22.12 --env GOTOOLCHAIN=local --env GOPATH=/go \
   --env PATH=/go/bin:/usr/local/go/bin:$STD_PATH --workingdir /go --cmd '["/bin/sh"]' $c
