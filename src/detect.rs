@@ -140,6 +140,8 @@ pub struct CopyFact {
     pub sources: Vec<String>,
     /// Absolute destination as written (a trailing `/` kept).
     pub dest: String,
+    /// Whether a source is a here-document (the file at `dest` is written by the Dockerfile).
+    pub heredoc: bool,
 }
 
 /// Facts about a single-stage Dockerfile.
@@ -206,6 +208,7 @@ impl Facts {
                     copies.push(CopyFact {
                         index,
                         sources,
+                        heredoc: c.src.iter().any(|s| matches!(s, Source::HereDoc(_))),
                         dest: state.resolve_dest(&c.dest.value),
                     });
                 }
@@ -217,6 +220,7 @@ impl Facts {
                         .filter(|s| !s.contains("://"))
                         .collect();
                     copies.push(CopyFact {
+                        heredoc: c.src.iter().any(|s| matches!(s, Source::HereDoc(_))),
                         index,
                         sources,
                         dest: state.resolve_dest(&c.dest.value),

@@ -335,7 +335,20 @@ pub fn plan(df: &Dockerfile<'_>, facts: &Facts, spec: &Spec) -> Result<(Vec<Edit
     // 5. Compose the runtime stage.
     let state = facts.state(split + 1);
     let mut lines = Vec::new();
-    lines.push(format!("{} {}", kw("FROM"), spec.image.image));
+    let platform = match &df.instructions[facts.from] {
+        Instruction::From(f) => f
+            .options
+            .iter()
+            .find(|o| o.name.value.eq_ignore_ascii_case("platform"))
+            .map(|o| format!("{} ", &df.text[o.span()])),
+        _ => None,
+    };
+    lines.push(format!(
+        "{} {}{}",
+        kw("FROM"),
+        platform.unwrap_or_default(),
+        spec.image.image
+    ));
     let mentioned: String = [
         env_lines.join("\n"),
         moved.join("\n"),

@@ -92,7 +92,6 @@ fn split_go(text: &str) -> Outcome {
 /// tool copied over; the tool rebuilds the sources with the Go toolchain at run time, so the
 /// slim image cannot work. It should be left as is. (Corpus: two real files do this.)
 #[test]
-#[ignore = "bug in src/lang/go.rs: dev hot-reload images are split"]
 fn go_install_of_a_dev_tool_that_runs_the_sources_is_left_as_is() {
     let text = "FROM golang:1.23-alpine3.21 as builder\nWORKDIR /app\nCOPY go.mod go.sum ./\n\
                 RUN go mod download && go mod verify\nCOPY . .\n\
@@ -108,7 +107,6 @@ fn go_install_of_a_dev_tool_that_runs_the_sources_is_left_as_is() {
 /// host it pulls an arm64 runtime and the binary fails with "exec format error". The runtime
 /// FROM should carry the same explicit platform.
 #[test]
-#[ignore = "bug in src/plan.rs: runtime stage drops an explicit --platform"]
 fn explicit_platform_is_kept_on_the_runtime_stage() {
     let text = "FROM --platform=linux/amd64 golang:1.22\nWORKDIR /src\nCOPY . .\n\
                 RUN go build -o /server .\nCMD [\"/server\"]\n";
@@ -126,7 +124,6 @@ fn explicit_platform_is_kept_on_the_runtime_stage() {
 /// src/plan.rs / src/lang/go.rs: `COPY <<EOF /etc/app.conf` writes a config file into the
 /// builder that the program reads at run time; the runtime stage does not get it.
 #[test]
-#[ignore = "bug in src/plan.rs: files written by COPY heredocs are not carried"]
 fn copy_heredoc_config_reaches_the_runtime_stage() {
     let text = "FROM golang:1.22\nWORKDIR /src\nCOPY <<EOF /etc/app.conf\nport=8080\nEOF\n\
                 COPY . .\nRUN go build -o /server .\nCMD [\"/server\"]\n";

@@ -59,6 +59,8 @@ struct Build {
     cgo_prefix: Option<String>,
     /// GOOS/GOARCH prefixes or flags that cross-compile.
     cross: Option<String>,
+    /// `go install module@version`: a tool fetched from elsewhere, not this project's code.
+    remote: Option<String>,
 }
 
 /// Analyses a Go Dockerfile.
@@ -96,6 +98,11 @@ pub fn analyze(input: &Input<'_, '_>, tpl: &Template) -> Result<Spec, Skip> {
             "the start command runs `{program}`, not the binary the build makes ({last})"
         )));
     };
+    if let Some(tool) = &build.remote {
+        return Err(Skip::Unsupported(format!(
+            "the start command runs `{program}`, a tool installed with `go install {tool}`, not a binary built from this project"
+        )));
+    }
     if let Some(cross) = &build.cross {
         return Err(Skip::Unsupported(format!(
             "the build cross-compiles ({cross}); the runtime platform is unclear"
@@ -326,12 +333,18 @@ fn find_builds(input: &Input<'_, '_>, tpl: &Template) -> Vec<Build> {
                 .rev()
                 .find_map(|w| w.text.strip_prefix("CGO_ENABLED=").map(str::to_string));
             let insert_at = (shell_form || !r.here_docs.is_empty()).then(|| cmd[0].start);
+            let remote = words[2..]
+                .iter()
+                .find(|w| !w.text.starts_with('-') && w.text.contains('@'))
+                .filter(|_| install)
+                .map(|w| w.text.clone());
             out.push(Build {
                 index: i,
                 artifact,
                 insert_at,
                 cgo_prefix,
                 cross,
+                remote,
             });
         }
     }

@@ -151,6 +151,20 @@ pub fn runtime_files(
             .map(|p| p.trim_start_matches("./").trim_end_matches('/').to_string()),
     );
     let mut carries: Vec<crate::plan::Carry> = Vec::new();
+    // Files the Dockerfile itself writes with `COPY <<EOF /path` are part of the image too.
+    for c in input
+        .facts
+        .copies
+        .iter()
+        .filter(|c| c.heredoc && c.index <= split && !c.dest.ends_with('/'))
+    {
+        if !carries.iter().any(|x| x.to == c.dest) {
+            carries.push(crate::plan::Carry {
+                from: c.dest.clone(),
+                to: c.dest.clone(),
+            });
+        }
+    }
     for rel in wanted {
         if dockerignored(ctx, &rel) {
             continue;
