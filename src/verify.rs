@@ -595,9 +595,15 @@ fn spawn_reader<R: Read + Send + 'static>(pipe: Option<R>) -> std::thread::JoinH
 fn kill_group(child: &mut Child) {
     let pgid = child.id();
     // SIGTERM to the group, a moment to stop, then SIGKILL (std has no killpg: use kill(1))
-    let _ = Command::new("kill")
-        .args(["-s", "TERM", "--", &format!("-{pgid}")])
-        .status();
+    let signal = |sig: &str| {
+        let _ = Command::new("kill")
+            .args(["-s", sig, "--", &format!("-{pgid}")])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
+    };
+    signal("TERM");
     let deadline = Instant::now() + Duration::from_secs(3);
     while Instant::now() < deadline {
         if let Ok(Some(_)) = child.try_wait() {
@@ -605,9 +611,7 @@ fn kill_group(child: &mut Child) {
         }
         std::thread::sleep(Duration::from_millis(50));
     }
-    let _ = Command::new("kill")
-        .args(["-s", "KILL", "--", &format!("-{pgid}")])
-        .status();
+    signal("KILL");
     let _ = child.kill();
 }
 
