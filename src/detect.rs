@@ -405,16 +405,27 @@ pub fn parse_arg(args: &str) -> Vec<(String, Option<String>)> {
 
 /// A tiny glob: `*` matches within one path element, `?` one character.
 pub fn glob_match(pattern: &str, text: &str) -> bool {
-    fn rec(p: &[u8], t: &[u8]) -> bool {
-        match (p.first(), t.first()) {
-            (None, None) => true,
-            (Some(b'*'), _) => rec(&p[1..], t) || (!t.is_empty() && t[0] != b'/' && rec(p, &t[1..])),
-            (Some(b'?'), Some(c)) if *c != b'/' => rec(&p[1..], &t[1..]),
-            (Some(a), Some(b)) if a == b => rec(&p[1..], &t[1..]),
-            _ => false,
+    // Dynamic programming over (pattern, text) positions: linear in each, never exponential.
+    let (p, t) = (pattern.as_bytes(), text.as_bytes());
+    // ok[j]: pattern[..i] matches text[..j].
+    let mut ok = vec![false; t.len() + 1];
+    ok[0] = true;
+    for &pc in p {
+        let mut next = vec![false; t.len() + 1];
+        if pc == b'*' {
+            next[0] = ok[0];
+            for j in 1..=t.len() {
+                next[j] = ok[j] || (next[j - 1] && t[j - 1] != b'/');
+            }
+        } else {
+            for j in 1..=t.len() {
+                let c = t[j - 1];
+                next[j] = ok[j - 1] && (c == pc || (pc == b'?' && c != b'/'));
+            }
         }
+        ok = next;
     }
-    rec(pattern.as_bytes(), text.as_bytes())
+    ok[t.len()]
 }
 
 /// The words of an exec- or shell-form command, and whether it was shell form.
@@ -561,6 +572,17 @@ mod tests {
             Some("/app/sub/conf/a.yml")
         );
         assert_eq!(f.image_path_of(&ctx, "x", 3), None);
+    }
+
+    #[test]
+    fn globs() {
+        assert!(glob_match("*.yml", "a.yml"));
+        assert!(!glob_match("*.yml", "d/a.yml"));
+        assert!(glob_match("d/*.y?l", "d/a.yml"));
+        assert!(glob_match("*", ""));
+        assert!(!glob_match("a*b", "acd"));
+        let many = "*".repeat(60) + "x";
+        assert!(!glob_match(&many, &"a".repeat(200)));
     }
 
     #[test]
