@@ -17,6 +17,7 @@
 # Env: DOCKSLIM (default target/release/dockslim, built with cargo if missing), EXAMPLES_DIR (default examples),
 # E2E_RUN_TIMEOUT (default 30 s), E2E_BUILD_TIMEOUT (default 900 s), E2E_NO_TESTBED=1 (do not run scripts/testbed.sh
 # first), E2E_KEEP=1 (keep the images and work dir), DOCKSLIM_TB (testbed store, see scripts/testbed/env.sh).
+# E2E_VERIFY=0 skips the second check of each example with `dockslim verify` (on by default: its verdict must agree).
 # Output: a table, then a last line `N passed, M failed, K skipped`; exit 1 if any example failed.
 set -uo pipefail
 ROOT=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
@@ -225,6 +226,13 @@ stderr of the rewrite: $(head -c 1500 "$W/run-split.err")"
   if [ "$after" -gt "$before" ]; then problems+=("rewrite is larger"); fi
   if is_toolchain "$final" && [ "$after" -ge "$before" ]; then problems+=("rewrite not smaller than a toolchain-based original ($final)"); fi
   note="exit $eo"; [ "$eo" = 124 ] && note="both ran until the ${to}s limit"; note+=$npm_note
+  # 5. `dockslim verify` must reach the same verdict on its own (E2E_VERIFY=0 skips this second pair of builds).
+  if [ "${E2E_VERIFY:-1}" = 1 ] && [ ! -f "$dir/e2e-args" ]; then
+    "$DOCKSLIM" verify --engine buildah --timeout "$to" "$dir" > "$W/verify.out" 2>&1; ev=$?
+    want=1; [ ${#problems[@]} -eq 0 ] && want=0
+    if [ "$ev" = "$want" ]; then note+="; verify agrees"
+    else problems+=("dockslim verify exited $ev, expected $want"); fail_detail "$name" "dockslim verify: $(tail -c 1500 "$W/verify.out")"; fi
+  fi
   if [ ${#problems[@]} -eq 0 ]; then
     row "$name" "$(mb "$before")" "$(mb "$after")" "$ratio" ok "${bo}/${bs}" "$note"; PASS=$((PASS+1))
   else

@@ -102,6 +102,40 @@ impl RunOutcome {
     }
 }
 
+/// stdout without what npm, pnpm or yarn print around a package.json script they run (the
+/// `> app@1.0.0 start` / `> node server.js` lines, yarn's `yarn run v1…`, `$ node app.js` and
+/// `Done in 0.07s.`): not the program's output, and a rewrite that starts node directly does not
+/// print it.
+pub fn program_output(stdout: &str) -> &str {
+    let mut s = stdout;
+    // npm / pnpm: an optional blank line, then "> ..." lines, then a blank line.
+    let body = s.strip_prefix('\n').unwrap_or(s);
+    if body.starts_with("> ") {
+        let mut rest = body;
+        while let Some(line_end) = rest.strip_prefix("> ").and_then(|r| r.find('\n')) {
+            rest = &rest[2 + line_end + 1..];
+        }
+        if let Some(after) = rest.strip_prefix('\n') {
+            return after;
+        }
+    }
+    // yarn 1.
+    if s.starts_with("yarn run v") {
+        let Some(p) = s.find('\n') else { return s };
+        s = &s[p + 1..];
+        if s.starts_with("$ ") {
+            s = s.find('\n').map_or("", |p| &s[p + 1..]);
+        }
+        let trimmed = s.strip_suffix('\n').unwrap_or(s);
+        let last_start = trimmed.rfind('\n').map_or(0, |p| p + 1);
+        let last = &trimmed[last_start..];
+        if last.starts_with("Done in ") && last.ends_with("s.") {
+            s = &s[..last_start];
+        }
+    }
+    s
+}
+
 /// The result of a verification whose two builds succeeded.
 #[derive(Debug, Clone)]
 pub struct VerifyReport {
@@ -115,11 +149,16 @@ pub struct VerifyReport {
 }
 
 impl VerifyReport {
-    /// Same exit code (or both killed at the time limit) and the same stdout.
+    /// Same exit code (or both killed at the time limit) and the same program output (stdout
+    /// without a package manager's banner: see [`program_output`]).
     pub fn same_behaviour(&self) -> bool {
         self.original.timed_out == self.rewritten.timed_out
             && self.original.exit_code == self.rewritten.exit_code
-            && self.original.stdout == self.rewritten.stdout
+            && self.same_stdout()
+    }
+
+    fn same_stdout(&self) -> bool {
+        program_output(&self.original.stdout) == program_output(&self.rewritten.stdout)
     }
 
     /// The rewritten image is not larger than the original.
@@ -151,7 +190,7 @@ impl VerifyReport {
                 self.rewritten.status_text()
             ));
         }
-        if self.original.stdout != self.rewritten.stdout {
+        if !self.same_stdout() {
             p.push("stdout differs".to_string());
         }
         if !self.not_larger() {
@@ -764,5 +803,27 @@ mod tests {
     fn missing_program_is_not_found() {
         let err = run_with_timeout(Command::new("dockslim-no-such-program"), None).unwrap_err();
         assert_eq!(err.kind(), std::io::ErrorKind::NotFound);
+    }
+}
+
+#[cfg(test)]
+mod banner_tests {
+    use super::program_output;
+
+    #[test]
+    fn package_manager_banners_are_not_program_output() {
+        assert_eq!(
+            program_output("\n> app@1.0.0 start\n> node server.js\n\nhello\n"),
+            "hello\n"
+        );
+        assert_eq!(
+            program_output("yarn run v1.22.22\n$ node src/app.js\nhello\nDone in 0.07s.\n"),
+            "hello\n"
+        );
+        assert_eq!(program_output("hello\n> not a banner\n"), "hello\n> not a banner\n");
+        assert_eq!(
+            program_output("> quoted\nline without blank\n"),
+            "> quoted\nline without blank\n"
+        );
     }
 }
