@@ -81,8 +81,10 @@ if [ $criterion = yes ]; then
     echo "| | time | files/s | target |"
     echo "|---|---|---|---|"
     (cd "$root" && cargo bench --quiet --bench split -- --noplot 2>/dev/null) |
-        awk '/^(parse|split)\// { name = $1 } /time:/ && name != "" {
-                v = $4; u = $5; s = v
+        awk '/^(parse|split)\// { name = $1 }
+             /time:/ && name != "" {
+                for (i = 1; i <= NF; i++) if ($i == "time:") break
+                v = $(i + 3); u = $(i + 4); s = v
                 if (u == "ns") s = v / 1e9; else if (u == "µs" || u == "us") s = v / 1e6; else if (u == "ms") s = v / 1e3
                 t = (name ~ /^split/) ? ">= 50,000 files/s" : ""
                 printf "| %s | %s %s | %.0f | %s |\n", name, v, u, 1 / s, t; name = "" }'
