@@ -80,7 +80,8 @@ pub enum FileReport {
 
 /// A path as `git diff` would show it from the current directory.
 pub fn display_path(path: &Path) -> String {
-    let cwd = std::env::current_dir().ok();
+    static CWD: std::sync::OnceLock<Option<PathBuf>> = std::sync::OnceLock::new();
+    let cwd = CWD.get_or_init(|| std::env::current_dir().ok()).clone();
     let abs = if path.is_absolute() {
         path.to_path_buf()
     } else {

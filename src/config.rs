@@ -77,18 +77,39 @@ impl Config {
 
 /// Looks for `dockslim.toml` in `dir` and its parents, stopping at the repository root (the
 /// first directory holding `.git`).
+/// Answers are remembered per directory for the life of the process, so that a run over many
+/// Dockerfiles asks the file system about each shared parent once.
 pub fn discover(dir: &Path) -> Option<PathBuf> {
+    use std::cell::RefCell;
+    use std::collections::HashMap;
+    thread_local! {
+        static SEEN: RefCell<HashMap<PathBuf, Option<PathBuf>>> = RefCell::new(HashMap::new());
+    }
     let start = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
+    let mut walked = Vec::new();
+    let mut found = None;
     for d in start.ancestors() {
+        if let Some(known) = SEEN.with(|s| s.borrow().get(d).cloned()) {
+            found = known;
+            break;
+        }
+        walked.push(d.to_path_buf());
         let candidate = d.join(FILE_NAME);
         if candidate.is_file() {
-            return Some(candidate);
+            found = Some(candidate);
+            break;
         }
         if d.join(".git").exists() {
             break;
         }
     }
-    None
+    SEEN.with(|s| {
+        let mut s = s.borrow_mut();
+        for d in walked {
+            s.insert(d, found.clone());
+        }
+    });
+    found
 }
 
 #[cfg(test)]

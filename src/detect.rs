@@ -3,6 +3,7 @@
 //! builder image and picks the language. Language modules (`lang::*`) read these facts.
 
 use std::fmt;
+use std::rc::Rc;
 use std::str::FromStr;
 
 use crate::context::BuildContext;
@@ -98,9 +99,9 @@ pub struct State {
     /// Absolute WORKDIR.
     pub workdir: String,
     /// ENV set in this Dockerfile, in order (name, value as written after expansion).
-    pub env: Vec<(String, String)>,
+    pub env: Rc<Vec<(String, String)>>,
     /// ARGs declared in the stage (and global ARG defaults), name → default.
-    pub args: Vec<(String, Option<String>)>,
+    pub args: Rc<Vec<(String, Option<String>)>>,
     /// The last USER, if any.
     pub user: Option<String>,
     /// Whether a WORKDIR instruction was seen.
@@ -171,7 +172,7 @@ impl Facts {
         // Global ARGs (before FROM) give defaults for the image reference.
         for ins in &df.instructions[..from] {
             if let Instruction::Arg(a) = ins {
-                state.args.extend(parse_arg(&a.arguments.value));
+                Rc::make_mut(&mut state.args).extend(parse_arg(&a.arguments.value));
             }
         }
         let Instruction::From(f) = &df.instructions[from] else {
@@ -193,13 +194,13 @@ impl Facts {
                 Instruction::Env(e) => {
                     for (k, v) in parse_env(&e.arguments.value, df.escape) {
                         let v = expand(&v, |n| state.var(n).map(str::to_string));
-                        state.env.push((k, v));
+                        Rc::make_mut(&mut state.env).push((k, v));
                     }
                 }
                 Instruction::Arg(a) => {
                     for (k, v) in parse_arg(&a.arguments.value) {
                         let v = v.or_else(|| global_args.iter().find(|(g, _)| *g == k).and_then(|(_, d)| d.clone()));
-                        state.args.push((k, v));
+                        Rc::make_mut(&mut state.args).push((k, v));
                     }
                 }
                 Instruction::User(u) => state.user = Some(u.arguments.value.to_string()),
@@ -405,13 +406,24 @@ pub fn parse_arg(args: &str) -> Vec<(String, Option<String>)> {
 
 /// A tiny glob: `*` matches within one path element, `?` one character.
 pub fn glob_match(pattern: &str, text: &str) -> bool {
+    if !pattern.contains(['*', '?']) {
+        return pattern == text;
+    }
+    if let Some(suffix) = pattern.strip_prefix('*')
+        && !suffix.contains(['*', '?'])
+    {
+        return text.len() >= suffix.len()
+            && text.ends_with(suffix)
+            && !text[..text.len() - suffix.len()].contains('/');
+    }
     // Dynamic programming over (pattern, text) positions: linear in each, never exponential.
     let (p, t) = (pattern.as_bytes(), text.as_bytes());
     // ok[j]: pattern[..i] matches text[..j].
     let mut ok = vec![false; t.len() + 1];
+    let mut next = vec![false; t.len() + 1];
     ok[0] = true;
     for &pc in p {
-        let mut next = vec![false; t.len() + 1];
+        next[0] = false;
         if pc == b'*' {
             next[0] = ok[0];
             for j in 1..=t.len() {
@@ -423,7 +435,7 @@ pub fn glob_match(pattern: &str, text: &str) -> bool {
                 next[j] = ok[j - 1] && (c == pc || (pc == b'?' && c != b'/'));
             }
         }
-        ok = next;
+        std::mem::swap(&mut ok, &mut next);
     }
     ok[t.len()]
 }

@@ -21,6 +21,16 @@ Exit codes:
 With several paths, each is handled on its own and the exit code is the worst one
 (2 before 3 before 1 before 0).";
 
+/// Prints one line on stderr in a single write (stderr is unbuffered; `eprintln!` would write
+/// each formatted piece on its own).
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        let mut line = format!($($arg)*);
+        line.push('\n');
+        let _ = std::io::stderr().write_all(line.as_bytes());
+    }};
+}
+
 /// Rewrite single-stage Dockerfiles into multi-stage ones with a slim runtime stage.
 #[derive(Parser, Debug)]
 #[command(name = "dockslim", version, about, long_about = None, after_help = EXIT_HELP)]
@@ -178,17 +188,17 @@ fn split(args: SplitArgs) -> u8 {
         Color::Never => false,
         Color::Auto => std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stdout().is_terminal(),
     };
-    let mut out = std::io::stdout().lock();
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let mut code = 0;
     for path in &paths {
         let report = app::process(path, &req);
         let c = match report {
             FileReport::Failed { display, message } => {
-                eprintln!("{display}: error: {message}");
+                say!("{display}: error: {message}");
                 2
             }
             FileReport::LeftAsIs { display, old, reason } => {
-                eprintln!("{display}: left as is: {reason}");
+                say!("{display}: left as is: {reason}");
                 if args.stdout {
                     let _ = out.write_all(old.as_bytes());
                 }
@@ -205,12 +215,14 @@ fn split(args: SplitArgs) -> u8 {
                     0
                 } else if args.stdout {
                     let _ = out.write_all(new.as_bytes());
-                    eprintln!("{display}: {summary}");
+                    let _ = out.flush(); // keep the file's output before its message
+                    say!("{display}: {summary}");
                     0
                 } else {
                     let diff = emit::unified_diff(&old, &new, &display);
                     let _ = out.write_all(if color { emit::colorize(&diff) } else { diff }.as_bytes());
-                    eprintln!("{display}: {summary}");
+                    let _ = out.flush(); // keep the diff before its message
+                    say!("{display}: {summary}");
                     if args.check { 1 } else { 0 }
                 }
             }
@@ -228,11 +240,11 @@ fn verify(args: VerifyArgs) -> u8 {
     let report = app::process(&path, &req);
     let (display, new) = match report {
         FileReport::Failed { display, message } => {
-            eprintln!("{display}: error: {message}");
+            say!("{display}: error: {message}");
             return 2;
         }
         FileReport::LeftAsIs { display, reason, .. } => {
-            eprintln!("{display}: left as is: {reason}; nothing to verify");
+            say!("{display}: left as is: {reason}; nothing to verify");
             return 3;
         }
         FileReport::Changed { display, new, .. } => (display, new),
@@ -260,7 +272,7 @@ fn verify(args: VerifyArgs) -> u8 {
             if report.passed() { 0 } else { 1 }
         }
         Err(e) => {
-            eprintln!("{display}: error: {e}");
+            say!("{display}: error: {e}");
             2
         }
     }

@@ -208,6 +208,9 @@ fn candidates_for(input: &Input<'_, '_>, value: &str, workdir: &str, split: usiz
 /// for the directory before its first wildcard. `skip` holds file patterns never returned.
 pub fn literal_paths(ctx: &dyn BuildContext, sources: &[String], skip: &[String]) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
+    // Only literals whose first element is an entry of the context root can name a context
+    // path: checking that against one listing spares a file-system question per literal.
+    let root = ctx.list("");
     for file in sources {
         let Some(text) = ctx.read(file) else { continue };
         for lit in string_literals(&text) {
@@ -226,6 +229,10 @@ pub fn literal_paths(ctx: &dyn BuildContext, sources: &[String], skip: &[String]
             }
             let base = v.rsplit('/').next().unwrap_or(v);
             if skip.iter().any(|g| crate::detect::glob_match(g, base)) {
+                continue;
+            }
+            let first = v.split('/').next().unwrap_or(v);
+            if !root.iter().any(|e| e == first) {
                 continue;
             }
             if (ctx.is_file(v) || ctx.is_dir(v)) && !out.iter().any(|o| o == v) {
