@@ -124,7 +124,11 @@ impl BuildContext for MemContext {
         self.files.get(path).cloned()
     }
     fn is_dir(&self, path: &str) -> bool {
-        path.is_empty() || self.files.keys().any(|k| k.starts_with(&format!("{path}/")))
+        path.is_empty()
+            || self
+                .files
+                .keys()
+                .any(|k| k.strip_prefix(path).is_some_and(|rest| rest.starts_with('/')))
     }
     fn is_file(&self, path: &str) -> bool {
         self.files.contains_key(path)

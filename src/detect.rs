@@ -161,6 +161,22 @@ pub struct Facts {
     pub copies: Vec<CopyFact>,
 }
 
+/// The index of the FROM and the builder image it names (global ARG defaults substituted).
+pub fn builder_image(df: &Dockerfile<'_>) -> Option<(usize, ImageRef)> {
+    let from = df.instructions.iter().position(|i| matches!(i, Instruction::From(_)))?;
+    let mut args = Vec::new();
+    for ins in &df.instructions[..from] {
+        if let Instruction::Arg(a) = ins {
+            args.extend(parse_arg(&a.arguments.value));
+        }
+    }
+    let Instruction::From(f) = &df.instructions[from] else {
+        return None;
+    };
+    let lookup = |k: &str| args.iter().rev().find(|(n, _)| n == k).and_then(|(_, v)| v.clone());
+    Some((from, ImageRef::parse(&expand(&f.image.value, lookup))))
+}
+
 impl Facts {
     /// Walks the stage. `default_workdir` is the builder image's own WORKDIR.
     pub fn new(df: &Dockerfile<'_>, default_workdir: &str) -> Option<Facts> {
@@ -500,12 +516,13 @@ pub fn run_commands(df: &Dockerfile<'_>, i: usize) -> Vec<Vec<shell::Word>> {
 /// the files in the build context.
 pub fn detect_language(
     df: &Dockerfile<'_>,
-    facts: &Facts,
+    from: usize,
+    image: &ImageRef,
     ctx: &dyn BuildContext,
-    images: &[(Language, Vec<String>)],
+    images: &[(Language, &[String])],
 ) -> Option<Language> {
     for (lang, names) in images {
-        if names.contains(&facts.image.name) {
+        if names.contains(&image.name) {
             return Some(*lang);
         }
     }
@@ -515,7 +532,7 @@ pub fn detect_language(
         Some("npm" | "yarn" | "pnpm" | "bun" | "corepack" | "npx") => Some(Language::Node),
         _ => None,
     };
-    for i in facts.from + 1..df.instructions.len() {
+    for i in from + 1..df.instructions.len() {
         for cmd in run_commands(df, i) {
             let (_, words) = shell::split_assignments(&cmd);
             if let Some(lang) = tool(words.first().map(|w| w.text.as_str())) {
@@ -524,7 +541,7 @@ pub fn detect_language(
         }
     }
     // The start command (`CMD ["cargo", "run"]` builds at start-up).
-    for ins in &df.instructions[facts.from + 1..] {
+    for ins in &df.instructions[from + 1..] {
         let words = match ins {
             Instruction::Cmd(c) => command_words(&c.arguments, df.escape).0,
             Instruction::Entrypoint(e) => command_words(&e.arguments, df.escape).0,

@@ -129,18 +129,21 @@ pub fn split(text: &str, ctx: &dyn BuildContext, opts: &Options<'_>) -> Result<O
         return Ok(Outcome::LeftAsIs(Skip::Unsupported(why)));
     }
     let tpl = opts.templates;
-    let probe = Facts::new(&df, "/").ok_or(Error::NoFrom)?;
-    if probe.image.name == "scratch" {
+    let (from, image) = detect::builder_image(&df).ok_or(Error::NoFrom)?;
+    if image.name == "scratch" {
         return Ok(Outcome::LeftAsIs(Skip::Unsupported(
             "it builds FROM scratch: nothing to slim".into(),
         )));
     }
     let images = [
-        (Language::Go, tpl.go.images.clone()),
-        (Language::Rust, tpl.rust.images.clone()),
-        (Language::Node, tpl.node.images.clone()),
+        (Language::Go, tpl.go.images.as_slice()),
+        (Language::Rust, tpl.rust.images.as_slice()),
+        (Language::Node, tpl.node.images.as_slice()),
     ];
-    let Some(lang) = opts.lang.or_else(|| detect::detect_language(&df, &probe, ctx, &images)) else {
+    let Some(lang) = opts
+        .lang
+        .or_else(|| detect::detect_language(&df, from, &image, ctx, &images))
+    else {
         return Ok(Outcome::LeftAsIs(Skip::UnknownLanguage));
     };
     let workdir = match lang {
