@@ -271,6 +271,16 @@ fn verify(args: VerifyArgs) -> u8 {
             println!("{display}:\n{report}");
             if report.passed() { 0 } else { 1 }
         }
+        // The rewrite itself not building is a failed verification, not a tool error.
+        Err(
+            e @ v::VerifyError::Build {
+                which: v::Which::Rewritten,
+                ..
+            },
+        ) => {
+            say!("{display}: verify failed: {e}");
+            1
+        }
         Err(e) => {
             say!("{display}: error: {e}");
             2
