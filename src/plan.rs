@@ -513,10 +513,7 @@ fn runtime_text(df: &Dockerfile<'_>, i: usize, convert: bool) -> Result<String, 
 fn delete_span(df: &Dockerfile<'_>, i: usize) -> std::ops::Range<usize> {
     let span = df.line_span(i);
     let before = &df.text[..span.start];
-    let blank_before = before.is_empty()
-        || before.trim_end_matches(['\r', '\n']).len() < before.len().saturating_sub(1)
-        || before.ends_with("\n\n")
-        || before.ends_with("\n\r\n");
+    let blank_before = before.is_empty() || before.ends_with("\n\n") || before.ends_with("\n\r\n");
     let after = &df.text[span.end..];
     let blank_after = if after.starts_with("\r\n") {
         Some(2)

@@ -330,3 +330,10 @@ fn user_created_in_the_runtime_stage_needs_no_passwd_copy() {
         "{out}"
     );
 }
+
+#[test]
+fn moving_metadata_out_of_a_crlf_file_keeps_its_blank_lines() {
+    let df = "FROM golang:1.22\r\nWORKDIR /src\r\nEXPOSE 8080\r\n\r\nCOPY . .\r\nRUN go build -o /app .\r\nCMD [\"/app\"]\r\n";
+    let out = split(df, &ctx()).unwrap();
+    assert!(out.contains("WORKDIR /src\r\n\r\nCOPY . .\r\n"), "{out:?}");
+}
