@@ -45,8 +45,6 @@ pub struct Template {
     pub runtime_managers: Vec<String>,
     /// Programs the node runtime images hold besides the package managers.
     pub image_programs: Vec<String>,
-    /// Shell builtins (`exit` in `curl -f ... || exit 1`): every image with a shell has them.
-    pub shell_builtins: Vec<String>,
     /// Program name → package that provides it, when they differ.
     pub bin_packages: BTreeMap<String, String>,
     /// Development tools: their presence in a start command is worth a note.
@@ -423,7 +421,7 @@ pub fn analyze(input: &Input<'_, '_>, tpl: &Template) -> Result<Spec, Skip> {
     let mut own: Vec<String> = tpl.image_programs.clone();
     own.extend(tpl.runtime_managers.iter().cloned());
     own.extend(run.words.first().cloned());
-    own.extend(tpl.shell_builtins.iter().cloned());
+    own.extend(input.common.builtins.iter().cloned());
     // Tools a HEALTHCHECK or a later RUN calls that the node images lack but can install.
     let mut installs: Vec<String> = Vec::new();
     if input.runtime != Some(RuntimeKind::Distroless) {
