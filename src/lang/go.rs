@@ -123,9 +123,9 @@ pub fn analyze(input: &Input<'_, '_>, tpl: &Template) -> Result<Spec, Skip> {
                 if !finishing {
                     break;
                 }
-                let mut cwd = facts.state(i).workdir.clone();
+                let cwd = &facts.state(i).workdir;
                 for c in &cmds {
-                    track_move(c, &mut cwd, &mut artifact, tpl);
+                    track_move(c, cwd, &mut artifact, tpl);
                 }
                 split = i;
             }
@@ -303,7 +303,7 @@ fn find_builds(input: &Input<'_, '_>, tpl: &Template) -> Vec<Build> {
             }
             if let Some(last) = out.last_mut().filter(|b| b.index == i) {
                 let mut a = last.artifact.clone();
-                track_move(&cmd, &mut cwd, &mut a, tpl);
+                track_move(&cmd, &cwd, &mut a, tpl);
                 last.artifact = a;
             }
             if first.text != "go" || !matches!(words.get(1).map(|w| w.text.as_str()), Some("build" | "install")) {
@@ -352,31 +352,10 @@ fn find_builds(input: &Input<'_, '_>, tpl: &Template) -> Vec<Build> {
 }
 
 /// Follows `mv`/`cp`/`install` of the artifact to its new place.
-fn track_move(cmd: &[Word], cwd: &mut String, artifact: &mut String, tpl: &Template) {
-    let words = shell::split_assignments(cmd).1;
-    let Some(first) = words.first() else { return };
-    if first.text == "cd" {
-        if let Some(d) = words.get(1) {
-            *cwd = absolute(cwd, &d.text);
-        }
-        return;
-    }
-    if !matches!(first.text.as_str(), "mv" | "cp" | "install") {
-        return;
-    }
-    let args: Vec<&str> = words[1..]
-        .iter()
-        .map(|w| w.text.as_str())
-        .filter(|w| !w.starts_with('-'))
-        .collect();
-    if args.len() != 2 || absolute(cwd, args[0]) != *artifact {
-        return;
-    }
-    let dest = absolute(cwd, args[1]);
-    let name = artifact.rsplit('/').next().unwrap_or_default().to_string();
-    let is_dir =
-        args[1].ends_with('/') || args[1] == "." || tpl.path.iter().chain(&tpl.runtime_path).any(|d| *d == dest);
-    *artifact = if is_dir { absolute(&dest, &name) } else { dest };
+fn track_move(cmd: &[Word], cwd: &str, artifact: &mut String, tpl: &Template) {
+    super::follow_move(cmd, cwd, artifact, |d| {
+        tpl.path.iter().chain(&tpl.runtime_path).any(|p| p == d)
+    });
 }
 
 /// Where `go build|install ARGS` puts its binary.

@@ -276,3 +276,27 @@ fn string_literals(text: &str) -> Vec<&str> {
     }
     out
 }
+
+/// Follows `mv`/`cp`/`install SRC DEST` of the file at `artifact` (an image path) to its new
+/// place. `DEST` is a directory when it ends with `/`, is `.` or the working directory, or is one
+/// of the directories `known_dir` names.
+pub fn follow_move(cmd: &[crate::shell::Word], cwd: &str, artifact: &mut String, known_dir: impl Fn(&str) -> bool) {
+    use crate::detect::absolute;
+    let words = crate::shell::split_assignments(cmd).1;
+    let Some(first) = words.first() else { return };
+    if !matches!(first.text.as_str(), "mv" | "cp" | "install") {
+        return;
+    }
+    let args: Vec<&str> = words[1..]
+        .iter()
+        .map(|w| w.text.as_str())
+        .filter(|w| !w.starts_with('-'))
+        .collect();
+    if args.len() != 2 || absolute(cwd, args[0]) != *artifact {
+        return;
+    }
+    let dest = absolute(cwd, args[1]);
+    let name = artifact.rsplit('/').next().unwrap_or_default().to_string();
+    let is_dir = args[1].ends_with('/') || args[1] == "." || dest == cwd || known_dir(&dest);
+    *artifact = if is_dir { absolute(&dest, &name) } else { dest };
+}

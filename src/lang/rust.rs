@@ -854,26 +854,9 @@ fn find_builds(input: &Input<'_, '_>, tpl: &Template) -> (Vec<Build>, Vec<String
 
 /// Follows `mv`/`cp`/`install` of the binary at `artifact` to its new place.
 fn track_move(cmd: &[Word], cwd: &str, artifact: &mut String, tpl: &Template) {
-    let words = shell::split_assignments(cmd).1;
-    let Some(first) = words.first() else { return };
-    if !matches!(first.text.as_str(), "mv" | "cp" | "install") {
-        return;
-    }
-    let args: Vec<&str> = words[1..]
-        .iter()
-        .map(|w| w.text.as_str())
-        .filter(|w| !w.starts_with('-'))
-        .collect();
-    if args.len() != 2 || absolute(cwd, args[0]) != *artifact {
-        return;
-    }
-    let dest = absolute(cwd, args[1]);
-    let name = artifact.rsplit('/').next().unwrap_or_default().to_string();
-    let is_dir = args[1].ends_with('/')
-        || args[1] == "."
-        || dest == cwd
-        || tpl.path.iter().chain(&tpl.runtime_path).any(|d| *d == dest);
-    *artifact = if is_dir { absolute(&dest, &name) } else { dest };
+    super::follow_move(cmd, cwd, artifact, |d| {
+        tpl.path.iter().chain(&tpl.runtime_path).any(|p| p == d)
+    });
 }
 
 /// Cache mounts (`RUN --mount=type=cache,target=X`) of instruction `i`.
