@@ -499,16 +499,7 @@ impl Session {
                 let argv = self.buildah_argv(which, image)?;
                 let mut from = self.cmd();
                 from.args(["from", "--pull=never", "-q", image]);
-                let out = run_with_timeout(from, Some(Duration::from_secs(600))).map_err(|e| VerifyError::Run {
-                    which,
-                    message: e.to_string(),
-                })?;
-                if out.exit_code != Some(0) {
-                    return Err(VerifyError::Run {
-                        which,
-                        message: format!("buildah from: {}", out.stderr.trim()),
-                    });
-                }
+                let out = self.step(which, from, Duration::from_secs(600), "buildah from")?;
                 let container = out.stdout.trim().to_string();
                 self.containers.push(container.clone());
                 let mut cmd = self.cmd();
@@ -527,21 +518,28 @@ impl Session {
         }
     }
 
-    /// ENTRYPOINT + CMD of a buildah image (buildah 1.28's templates have no `json`: NUL-separated strings).
-    fn buildah_argv(&self, which: Which, image: &str) -> Result<Vec<String>, VerifyError> {
-        const FORMAT: &str = r#"{{range .OCIv1.Config.Entrypoint}}{{printf "%s\x00" .}}{{end}}{{printf "\x01"}}{{range .OCIv1.Config.Cmd}}{{printf "%s\x00" .}}{{end}}"#;
-        let mut cmd = self.cmd();
-        cmd.args(["inspect", "--type", "image", "--format", FORMAT, image]);
-        let out = run_with_timeout(cmd, Some(Duration::from_secs(120))).map_err(|e| VerifyError::Run {
+    /// Runs an engine step that must succeed; failing to start or a non-zero exit is a `Run`
+    /// error naming the step.
+    fn step(&self, which: Which, cmd: Command, timeout: Duration, what: &str) -> Result<RunOutcome, VerifyError> {
+        let out = run_with_timeout(cmd, Some(timeout)).map_err(|e| VerifyError::Run {
             which,
             message: e.to_string(),
         })?;
         if out.exit_code != Some(0) {
             return Err(VerifyError::Run {
                 which,
-                message: format!("buildah inspect: {}", out.stderr.trim()),
+                message: format!("{what}: {}", out.stderr.trim()),
             });
         }
+        Ok(out)
+    }
+
+    /// ENTRYPOINT + CMD of a buildah image (buildah 1.28's templates have no `json`: NUL-separated strings).
+    fn buildah_argv(&self, which: Which, image: &str) -> Result<Vec<String>, VerifyError> {
+        const FORMAT: &str = r#"{{range .OCIv1.Config.Entrypoint}}{{printf "%s\x00" .}}{{end}}{{printf "\x01"}}{{range .OCIv1.Config.Cmd}}{{printf "%s\x00" .}}{{end}}"#;
+        let mut cmd = self.cmd();
+        cmd.args(["inspect", "--type", "image", "--format", FORMAT, image]);
+        let out = self.step(which, cmd, Duration::from_secs(120), "buildah inspect")?;
         let text = out.stdout.trim_end_matches('\n');
         let (entrypoint, cmd) = text.split_once('\u{1}').ok_or_else(|| VerifyError::Run {
             which,
