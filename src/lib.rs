@@ -16,6 +16,7 @@ pub mod parse;
 pub mod plan;
 pub mod render;
 pub mod shell;
+pub mod summary;
 pub mod template;
 pub mod verify;
 

@@ -46,37 +46,7 @@ pub struct Spec {
     pub notes: Vec<String>,
 }
 
-/// The one-line story of a rewrite.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Summary {
-    /// Language detected.
-    pub language: Language,
-    /// Builder image.
-    pub builder: String,
-    /// Runtime image.
-    pub runtime: String,
-    /// Paths copied into the runtime stage.
-    pub carried: Vec<String>,
-    /// Remarks.
-    pub notes: Vec<String>,
-}
-
-impl std::fmt::Display for Summary {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "{} -> {} ({}); carried {}",
-            self.builder,
-            self.runtime,
-            self.language,
-            self.carried.join(", ")
-        )?;
-        for n in &self.notes {
-            write!(f, "; {n}")?;
-        }
-        Ok(())
-    }
-}
+pub use crate::summary::{ConfigChange, Summary};
 
 /// Something the runtime stage must run besides the program itself.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -433,11 +403,29 @@ pub fn plan(df: &Dockerfile<'_>, facts: &Facts, spec: &Spec) -> Result<(Vec<Edit
         notes.push("shell-form commands now in exec form".into());
     }
     notes.dedup();
+    let user_now = facts.state(n).user.clone().unwrap_or_else(|| "root".into());
+    let mut announced: Vec<ConfigChange> = spec
+        .replace_commands
+        .iter()
+        .filter_map(|(i, _)| match df.instructions.get(*i) {
+            Some(Instruction::Cmd(_)) => Some(ConfigChange::Cmd),
+            Some(Instruction::Entrypoint(_)) => Some(ConfigChange::Entrypoint),
+            _ => None,
+        })
+        .collect();
+    if convert && converted {
+        announced.extend([ConfigChange::Cmd, ConfigChange::Entrypoint, ConfigChange::Healthcheck]);
+    }
+    announced.dedup();
     let summary = Summary {
         language: spec.language,
         builder: facts.image.full.clone(),
         runtime: spec.image.image.clone(),
+        user: user_now,
+        packages: Vec::new(),
         carried,
+        dropped: Vec::new(),
+        announced,
         notes,
     };
     Ok((edits, summary))

@@ -1,0 +1,81 @@
+//! Summary: what a rewrite did, for people (the one-line story on stderr) and for programs
+//! (JSON/SARIF output, `dockslim verify`, which must tell a change the rewrite announced from
+//! one it did not).
+
+use std::fmt;
+
+use crate::detect::Language;
+
+/// A change to the image's configuration that the rewrite makes on purpose. `dockslim verify`
+/// accepts a difference between the two images' configs only when it is announced here.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum ConfigChange {
+    /// CMD differs (e.g. `npm start` became `node server.js`, shell form became exec form).
+    Cmd,
+    /// ENTRYPOINT differs (e.g. distroless node, `cargo run` replaced by the binary).
+    Entrypoint,
+    /// HEALTHCHECK differs (shell form became exec form).
+    Healthcheck,
+    /// The runtime user differs (only when a non-root runtime was asked for).
+    User,
+    /// An ENV the rewrite adds to the runtime stage (e.g. `HOSTNAME=0.0.0.0`).
+    EnvAdded(String),
+    /// An ENV of the builder that the runtime stage leaves out because only the build reads it.
+    EnvDropped(String),
+}
+
+impl fmt::Display for ConfigChange {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ConfigChange::Cmd => f.write_str("cmd"),
+            ConfigChange::Entrypoint => f.write_str("entrypoint"),
+            ConfigChange::Healthcheck => f.write_str("healthcheck"),
+            ConfigChange::User => f.write_str("user"),
+            ConfigChange::EnvAdded(k) => write!(f, "env+{k}"),
+            ConfigChange::EnvDropped(k) => write!(f, "env-{k}"),
+        }
+    }
+}
+
+/// The story of one rewrite.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Summary {
+    /// Language detected.
+    pub language: Language,
+    /// Builder image.
+    pub builder: String,
+    /// Runtime image.
+    pub runtime: String,
+    /// The user the program runs as in the runtime stage, as USER would name it (`root`
+    /// when the original sets none).
+    pub user: String,
+    /// System packages the runtime stage installs.
+    pub packages: Vec<String>,
+    /// Paths copied from the builder into the runtime stage.
+    pub carried: Vec<String>,
+    /// What the runtime stage leaves behind on purpose because only the build uses it:
+    /// absolute glob patterns (`*` within one path element, `**` any depth), e.g.
+    /// `/app/target/release/deps/**` or `/app/node_modules/**` after a prune.
+    pub dropped: Vec<String>,
+    /// Config changes made on purpose.
+    pub announced: Vec<ConfigChange>,
+    /// Remarks.
+    pub notes: Vec<String>,
+}
+
+impl fmt::Display for Summary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} -> {} ({}); carried {}",
+            self.builder,
+            self.runtime,
+            self.language,
+            self.carried.join(", ")
+        )?;
+        for n in &self.notes {
+            write!(f, "; {n}")?;
+        }
+        Ok(())
+    }
+}
