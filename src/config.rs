@@ -23,6 +23,9 @@ pub struct Config {
     /// Extra context paths to copy into every runtime stage.
     #[serde(default)]
     pub copy: Vec<String>,
+    /// Run the program as a non-root user in the runtime stage even when the original runs
+    /// it as root (`--nonroot`).
+    pub nonroot: Option<bool>,
     /// Go settings.
     #[serde(default)]
     pub go: LangConfig,
@@ -45,6 +48,8 @@ pub struct LangConfig {
     pub copy: Vec<String>,
     /// Node.js: prune devDependencies (default true; false keeps them all).
     pub prune: Option<bool>,
+    /// Non-root runtime for this language.
+    pub nonroot: Option<bool>,
 }
 
 impl Config {

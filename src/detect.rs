@@ -3,11 +3,11 @@
 //! builder image and picks the language. Language modules (`lang::*`) read these facts.
 
 use std::fmt;
-use std::rc::Rc;
 use std::str::FromStr;
 
 use crate::context::BuildContext;
-use crate::parse::{Command, Dockerfile, Instruction, Source};
+use crate::model::Model;
+use crate::parse::{Command, Dockerfile, Instruction};
 use crate::shell;
 
 /// A language dockslim knows how to split.
@@ -90,231 +90,6 @@ impl ImageRef {
     /// The tag, or `""`.
     pub fn tag(&self) -> &str {
         self.tag.as_deref().unwrap_or("")
-    }
-}
-
-/// The state of the stage just before an instruction runs.
-#[derive(Debug, Clone, Default)]
-pub struct State {
-    /// Absolute WORKDIR.
-    pub workdir: String,
-    /// ENV set in this Dockerfile, in order (name, value as written after expansion).
-    pub env: Rc<Vec<(String, String)>>,
-    /// ARGs declared in the stage (and global ARG defaults), name → default.
-    pub args: Rc<Vec<(String, Option<String>)>>,
-    /// The last USER, if any.
-    pub user: Option<String>,
-    /// Whether a WORKDIR instruction was seen.
-    pub workdir_set: bool,
-}
-
-impl State {
-    /// The value of an ENV (or ARG default) variable.
-    pub fn var(&self, name: &str) -> Option<&str> {
-        self.env
-            .iter()
-            .rev()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-            .or_else(|| {
-                self.args
-                    .iter()
-                    .rev()
-                    .find(|(k, _)| k == name)
-                    .and_then(|(_, v)| v.as_deref())
-            })
-    }
-
-    /// Resolves `path` against the WORKDIR (expanding variables).
-    pub fn resolve(&self, path: &str) -> String {
-        let path = expand(path, |k| self.var(k).map(str::to_string));
-        absolute(&self.workdir, &path)
-    }
-}
-
-/// A COPY or ADD from the build context.
-#[derive(Debug, Clone)]
-pub struct CopyFact {
-    /// Instruction index.
-    pub index: usize,
-    /// Context-relative sources (normalised, `.` for the whole context).
-    pub sources: Vec<String>,
-    /// Absolute destination as written (a trailing `/` kept).
-    pub dest: String,
-    /// Whether a source is a here-document (the file at `dest` is written by the Dockerfile).
-    pub heredoc: bool,
-}
-
-/// Facts about a single-stage Dockerfile.
-#[derive(Debug)]
-pub struct Facts {
-    /// Index of the stage's FROM.
-    pub from: usize,
-    /// The builder image.
-    pub image: ImageRef,
-    /// The stage's existing name (`AS name`).
-    pub stage_name: Option<String>,
-    /// State before each instruction, indexed like the instructions (one extra at the end:
-    /// the state after the last one).
-    pub states: Vec<State>,
-    /// COPY/ADD instructions that read the build context.
-    pub copies: Vec<CopyFact>,
-}
-
-/// The index of the FROM and the builder image it names (global ARG defaults substituted).
-pub fn builder_image(df: &Dockerfile<'_>) -> Option<(usize, ImageRef)> {
-    let from = df.instructions.iter().position(|i| matches!(i, Instruction::From(_)))?;
-    let mut args = Vec::new();
-    for ins in &df.instructions[..from] {
-        if let Instruction::Arg(a) = ins {
-            args.extend(parse_arg(&a.arguments.value));
-        }
-    }
-    let Instruction::From(f) = &df.instructions[from] else {
-        return None;
-    };
-    let lookup = |k: &str| args.iter().rev().find(|(n, _)| n == k).and_then(|(_, v)| v.clone());
-    Some((from, ImageRef::parse(&expand(&f.image.value, lookup))))
-}
-
-impl Facts {
-    /// Walks the stage. `default_workdir` is the builder image's own WORKDIR.
-    pub fn new(df: &Dockerfile<'_>, default_workdir: &str) -> Option<Facts> {
-        let from = df.instructions.iter().position(|i| matches!(i, Instruction::From(_)))?;
-        let mut state = State {
-            workdir: default_workdir.to_string(),
-            ..State::default()
-        };
-        // Global ARGs (before FROM) give defaults for the image reference.
-        for ins in &df.instructions[..from] {
-            if let Instruction::Arg(a) = ins {
-                Rc::make_mut(&mut state.args).extend(parse_arg(&a.arguments.value));
-            }
-        }
-        let Instruction::From(f) = &df.instructions[from] else {
-            return None;
-        };
-        let image = ImageRef::parse(&expand(&f.image.value, |k| state.var(k).map(str::to_string)));
-        let stage_name = f.as_.as_ref().map(|(_, n)| n.value.to_string());
-        // Global ARGs are not visible inside the stage unless declared again.
-        let global_args = std::mem::take(&mut state.args);
-        let mut states = vec![state.clone(); from + 1];
-        let mut copies = Vec::new();
-        for (index, ins) in df.instructions.iter().enumerate().skip(from + 1) {
-            states.push(state.clone());
-            match ins {
-                Instruction::Workdir(w) => {
-                    state.workdir = state.resolve(&w.arguments.value);
-                    state.workdir_set = true;
-                }
-                Instruction::Env(e) => {
-                    for (k, v) in parse_env(&e.arguments.value, df.escape) {
-                        let v = expand(&v, |n| state.var(n).map(str::to_string));
-                        Rc::make_mut(&mut state.env).push((k, v));
-                    }
-                }
-                Instruction::Arg(a) => {
-                    for (k, v) in parse_arg(&a.arguments.value) {
-                        let v = v.or_else(|| global_args.iter().find(|(g, _)| *g == k).and_then(|(_, d)| d.clone()));
-                        Rc::make_mut(&mut state.args).push((k, v));
-                    }
-                }
-                Instruction::User(u) => state.user = Some(u.arguments.value.to_string()),
-                Instruction::Copy(c) if !c.options.iter().any(|o| o.name.value == "from") => {
-                    let sources = c.src.iter().filter_map(path_source).collect();
-                    copies.push(CopyFact {
-                        index,
-                        sources,
-                        heredoc: c.src.iter().any(|s| matches!(s, Source::HereDoc(_))),
-                        dest: state.resolve_dest(&c.dest.value),
-                    });
-                }
-                Instruction::Add(c) => {
-                    let sources = c
-                        .src
-                        .iter()
-                        .filter_map(path_source)
-                        .filter(|s| !s.contains("://"))
-                        .collect();
-                    copies.push(CopyFact {
-                        heredoc: c.src.iter().any(|s| matches!(s, Source::HereDoc(_))),
-                        index,
-                        sources,
-                        dest: state.resolve_dest(&c.dest.value),
-                    });
-                }
-                _ => {}
-            }
-        }
-        states.push(state);
-        Some(Facts {
-            from,
-            image,
-            stage_name,
-            states,
-            copies,
-        })
-    }
-
-    /// The state before instruction `i` (or after the last one).
-    pub fn state(&self, i: usize) -> &State {
-        &self.states[i.min(self.states.len() - 1)]
-    }
-
-    /// Where context path `rel` ends up in the image, counting COPYs before instruction
-    /// `before`. `None` when no COPY brought it in.
-    pub fn image_path_of(&self, ctx: &dyn BuildContext, rel: &str, before: usize) -> Option<String> {
-        let rel = rel.trim_start_matches("./").trim_end_matches('/');
-        self.copies.iter().rev().filter(|c| c.index < before).find_map(|c| {
-            let many = c.sources.len() > 1 || c.dest.ends_with('/');
-            c.sources.iter().find_map(|s| {
-                let dest = c.dest.trim_end_matches('/');
-                let dest = if dest.is_empty() { "/" } else { dest };
-                if s == "." {
-                    return Some(absolute(dest, rel));
-                }
-                if s == rel {
-                    // A file copied into a directory keeps its name; a directory's contents go to dest.
-                    return Some(if many && !ctx.is_dir(rel) {
-                        absolute(dest, rel.rsplit('/').next().unwrap_or(rel))
-                    } else {
-                        dest.to_string()
-                    });
-                }
-                if let Some(rest) = rel.strip_prefix(&format!("{s}/")) {
-                    return Some(absolute(dest, rest));
-                }
-                if s.contains('*') && glob_match(s, rel) {
-                    return Some(absolute(dest, rel.rsplit('/').next().unwrap_or(rel)));
-                }
-                None
-            })
-        })
-    }
-}
-
-impl State {
-    fn resolve_dest(&self, dest: &str) -> String {
-        let r = self.resolve(dest);
-        if (dest.ends_with('/') || dest == "." || dest.ends_with("/.")) && !r.ends_with('/') {
-            format!("{r}/")
-        } else {
-            r
-        }
-    }
-}
-
-fn path_source(s: &Source<'_>) -> Option<String> {
-    match s {
-        Source::Path(p) => {
-            let v = p.value.trim_start_matches("./").trim_end_matches('/');
-            Some(if v.is_empty() || v == "." {
-                ".".to_string()
-            } else {
-                v.to_string()
-            })
-        }
-        _ => None,
     }
 }
 
@@ -468,59 +243,16 @@ pub fn command_words(c: &Command<'_>, escape: char) -> (Vec<String>, bool) {
     }
 }
 
-/// The program words of every simple command in a RUN (shell form, exec form and
-/// here-documents), skipping leading `NAME=value` assignments.
-pub fn run_commands(df: &Dockerfile<'_>, i: usize) -> Vec<Vec<shell::Word>> {
-    let Instruction::Run(r) = &df.instructions[i] else {
-        return Vec::new();
-    };
-    let mut out = match &r.arguments {
-        Command::Shell(s) => shell::commands(s.value, df.escape)
-            .into_iter()
-            .map(|mut ws| {
-                for w in &mut ws {
-                    w.start += s.span.start;
-                    w.end += s.span.start;
-                }
-                ws
-            })
-            .collect(),
-        Command::Exec(e) => {
-            vec![
-                e.value
-                    .iter()
-                    .map(|w| shell::Word {
-                        text: w.value.to_string(),
-                        start: w.span.start,
-                        end: w.span.end,
-                        expands: false,
-                    })
-                    .collect(),
-            ]
-        }
-        _ => Vec::new(),
-    };
-    for h in &r.here_docs {
-        for mut ws in shell::commands(&h.value, '\\') {
-            for w in &mut ws {
-                w.start += h.span.start;
-                w.end += h.span.start;
-            }
-            out.push(ws);
-        }
-    }
-    out
-}
-
 /// Picks the language: the builder image name first, then the tools the RUN steps call, then
 /// the files in the build context.
 pub fn detect_language(
     df: &Dockerfile<'_>,
-    from: usize,
-    image: &ImageRef,
+    model: &Model,
     ctx: &dyn BuildContext,
     images: &[(Language, &[String])],
 ) -> Option<Language> {
+    let from = model.from;
+    let image = &model.image;
     for (lang, names) in images {
         if names.contains(&image.name) {
             return Some(*lang);
@@ -533,9 +265,8 @@ pub fn detect_language(
         _ => None,
     };
     for i in from + 1..df.instructions.len() {
-        for cmd in run_commands(df, i) {
-            let (_, words) = shell::split_assignments(&cmd);
-            if let Some(lang) = tool(words.first().map(|w| w.text.as_str())) {
+        for cmd in model.commands(i) {
+            if let Some(lang) = tool(cmd.program()) {
                 return Some(lang);
             }
         }
@@ -566,7 +297,6 @@ pub fn detect_language(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::parse::parse;
 
     #[test]
     fn image_refs() {
@@ -576,31 +306,6 @@ mod tests {
         let r = ImageRef::parse("localhost:5000/rust");
         assert_eq!(r.name, "rust");
         assert_eq!(r.tag, None);
-    }
-
-    #[test]
-    fn walks_workdir_env_and_copies() {
-        let df = parse("FROM golang:1.22\nWORKDIR /app\nENV A=1 B=\"two words\"\nCOPY . .\nWORKDIR sub\nCOPY templates ./templates\nCOPY a.yml b.yml ./conf/\n").unwrap();
-        let f = Facts::new(&df, "/go").unwrap();
-        let ctx = crate::context::MemContext::new().with("templates/x.html", "");
-        assert_eq!(f.state(1).workdir, "/go");
-        assert_eq!(f.state(2).workdir, "/app");
-        assert_eq!(f.state(3).var("B"), Some("two words"));
-        assert_eq!(f.state(6).workdir, "/app/sub");
-        assert_eq!(f.image_path_of(&ctx, "main.go", 4).as_deref(), Some("/app/main.go"));
-        assert_eq!(
-            f.image_path_of(&ctx, "templates/x.html", 9).as_deref(),
-            Some("/app/sub/templates/x.html")
-        );
-        assert_eq!(
-            f.image_path_of(&ctx, "templates", 9).as_deref(),
-            Some("/app/sub/templates")
-        );
-        assert_eq!(
-            f.image_path_of(&ctx, "a.yml", 9).as_deref(),
-            Some("/app/sub/conf/a.yml")
-        );
-        assert_eq!(f.image_path_of(&ctx, "x", 3), None);
     }
 
     #[test]

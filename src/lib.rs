@@ -2,9 +2,11 @@
 //! becomes a named builder stage and a slim runtime stage receives only what the program
 //! needs at run time.
 //!
-//! The pipeline is `parse` → `detect` → `lang::*` (a [`plan::Spec`]) → `plan` (span edits)
-//! → `render` (apply them) → `emit` (diff or write). [`split`] runs it on text; [`app`] adds
-//! the file-system edge the command line uses.
+//! The pipeline is `parse` → `model` (the builder image's end state) → `detect` (the
+//! language) → `lang::*` (a [`lang::Program`]: the artifact, how it links, what only the build
+//! uses) → `runtime` (the runtime stage, preserving what the program observes: a
+//! [`plan::Spec`]) → `plan` (span edits) → `render` (apply them) → `emit` (diff or write).
+//! [`split`] runs it on text; [`app`] adds the file-system edge the command line uses.
 
 pub mod app;
 pub mod config;
@@ -12,9 +14,11 @@ pub mod context;
 pub mod detect;
 pub mod emit;
 pub mod lang;
+pub mod model;
 pub mod parse;
 pub mod plan;
 pub mod render;
+pub mod runtime;
 pub mod shell;
 pub mod summary;
 pub mod template;
@@ -24,7 +28,7 @@ use std::fmt;
 
 use config::Config;
 use context::BuildContext;
-use detect::{Facts, Language};
+use detect::Language;
 use parse::Instruction;
 use plan::Summary;
 use template::{RuntimeKind, TemplateSet};
@@ -130,50 +134,52 @@ pub fn split(text: &str, ctx: &dyn BuildContext, opts: &Options<'_>) -> Result<O
         return Ok(Outcome::LeftAsIs(Skip::Unsupported(why)));
     }
     let tpl = opts.templates;
-    let (from, image) = detect::builder_image(&df).ok_or(Error::NoFrom)?;
+    let (_, image) = model::builder_image(&df).ok_or(Error::NoFrom)?;
     if image.name == "scratch" {
         return Ok(Outcome::LeftAsIs(Skip::Unsupported(
             "it builds FROM scratch: nothing to slim".into(),
         )));
     }
+    let base = match tpl.common.builder(&image) {
+        Some(b) => model::Base {
+            workdir: b.workdir.clone(),
+            env: b.env.clone(),
+        },
+        None => model::Base {
+            workdir: "/".into(),
+            env: Vec::new(),
+        },
+    };
+    let model = model::Model::new(&df, &base).ok_or(Error::NoFrom)?;
     let images = [
         (Language::Go, tpl.go.images.as_slice()),
         (Language::Rust, tpl.rust.images.as_slice()),
         (Language::Node, tpl.node.images.as_slice()),
     ];
-    let Some(lang) = opts
-        .lang
-        .or_else(|| detect::detect_language(&df, from, &image, ctx, &images))
-    else {
+    let Some(lang) = opts.lang.or_else(|| detect::detect_language(&df, &model, ctx, &images)) else {
         return Ok(Outcome::LeftAsIs(Skip::UnknownLanguage));
     };
-    let workdir = match lang {
-        Language::Go => tpl.go.default_workdir.as_str(),
-        Language::Rust => tpl.rust.default_workdir.as_str(),
-        Language::Node => tpl.node.default_workdir.as_str(),
-    };
-    let facts = Facts::new(&df, workdir).ok_or(Error::NoFrom)?;
     let lang_cfg = opts.config.lang(lang);
     let extra_copy: Vec<String> = opts.config.copy.iter().chain(&lang_cfg.copy).cloned().collect();
     let input = lang::Input {
         df: &df,
-        facts: &facts,
+        model: &model,
         ctx,
         common: &tpl.common,
         runtime: opts.runtime.or(lang_cfg.runtime).or(opts.config.runtime),
+        nonroot: lang_cfg.nonroot.or(opts.config.nonroot).unwrap_or(false),
         extra_copy: &extra_copy,
         prune: lang_cfg.prune,
     };
-    let spec = match lang {
+    let program = match lang {
         Language::Go => lang::go::analyze(&input, &tpl.go),
         Language::Rust => lang::rust::analyze(&input, &tpl.rust),
         Language::Node => lang::node::analyze(&input, &tpl.node),
     };
-    let spec = match spec {
-        Ok(s) => s,
-        Err(skip) => return Ok(Outcome::LeftAsIs(skip)),
-    };
-    let (edits, summary) = match plan::plan(&df, &facts, &spec) {
+    let planned = program
+        .and_then(|p| runtime::assemble(&input, p))
+        .and_then(|spec| plan::plan(&df, &model, &spec));
+    let (edits, summary) = match planned {
         Ok(p) => p,
         Err(skip) => return Ok(Outcome::LeftAsIs(skip)),
     };

@@ -1,14 +1,18 @@
-//! Plan: turns a language's [`Spec`] (runtime image, split point, files to carry) into span
-//! edits against the original Dockerfile. It owns the language-independent rules: naming the
-//! builder stage, what crosses into the runtime stage (WORKDIR, ENV, ARG, USER, EXPOSE, LABEL,
-//! HEALTHCHECK, CMD...), exec-form conversion for shell-less runtimes, and keyword case.
+//! Plan: turns the runtime assembly's [`Spec`] into span edits against the original
+//! Dockerfile. It owns the language-independent placement rules: naming the builder stage,
+//! moving the runtime metadata (ENV, ARG, USER, VOLUME, EXPOSE, LABEL, HEALTHCHECK, CMD...)
+//! into the runtime stage, exec form for shell-less runtimes, keyword case, and the order of
+//! the runtime stage's lines. Each is a pass of its own; [`plan`] runs them in order.
 
 use crate::Skip;
-use crate::detect::{Facts, Language};
+use crate::detect::Language;
+use crate::model::Model;
 use crate::parse::{Command, Dockerfile, HealthcheckArguments, Instruction};
 use crate::render::Edit;
 use crate::shell;
-use crate::template::{Common, RuntimeImage, RuntimeKind};
+use crate::template::{RuntimeImage, RuntimeKind};
+
+pub use crate::summary::{ConfigChange, Summary};
 
 /// A file or directory carried from the builder into the runtime stage.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -17,198 +21,155 @@ pub struct Carry {
     pub from: String,
     /// Absolute path in the runtime stage.
     pub to: String,
+    /// `--chown` for the copy, when the files change owner.
+    pub chown: Option<String>,
 }
 
-/// What a language module decided.
+impl Carry {
+    /// `path` to the same path.
+    pub fn same(path: &str) -> Carry {
+        Carry {
+            from: path.to_string(),
+            to: path.to_string(),
+            chown: None,
+        }
+    }
+
+    /// `path` to the same path, owned by `chown` when given.
+    pub fn owned(path: &str, chown: Option<&str>) -> Carry {
+        Carry {
+            chown: chown.map(str::to_string),
+            ..Carry::same(path)
+        }
+    }
+
+    /// `from` to `to`.
+    pub fn to(from: &str, to: &str) -> Carry {
+        Carry {
+            from: from.to_string(),
+            to: to.to_string(),
+            chown: None,
+        }
+    }
+}
+
+/// The runtime stage, as the runtime assembly decided it.
 #[derive(Debug, Clone)]
 pub struct Spec {
     /// The language.
     pub language: Language,
     /// The runtime family chosen.
     pub runtime: RuntimeKind,
-    /// The runtime image (pattern already filled).
+    /// The runtime image (patterns filled; `image` is the variant for the runtime user).
     pub image: RuntimeImage,
     /// The runtime stage starts after this instruction.
     pub split_after: usize,
     /// Edits inside the builder stage (e.g. `CGO_ENABLED=0`).
     pub builder_edits: Vec<Edit>,
-    /// Instructions appended to the builder stage (e.g. `RUN npm prune --omit=dev`).
+    /// Instructions appended to the builder stage (prune, build-only cleanup).
     pub builder_tail: Vec<String>,
-    /// What to copy across.
+    /// What to copy across, in order.
     pub carries: Vec<Carry>,
-    /// Extra runtime instructions placed after the copies.
+    /// Runtime instructions before the copies' metadata (package installs, language lines, USER).
     pub runtime_lines: Vec<String>,
+    /// ENV the runtime stage adds.
+    pub env_added: Vec<(String, String)>,
     /// CMD/ENTRYPOINT instructions to rewrite to these exec-form words.
     pub replace_commands: Vec<(usize, Vec<String>)>,
     /// ENV names that only matter to the build and are not carried.
     pub build_env: Vec<String>,
+    /// The runtime user.
+    pub user: String,
+    /// System packages installed in the runtime stage.
+    pub packages: Vec<String>,
+    /// Globs of what stays behind on purpose.
+    pub dropped: Vec<String>,
+    /// Config changes made on purpose (besides those `plan` finds itself).
+    pub announced: Vec<ConfigChange>,
     /// Remarks for the summary.
     pub notes: Vec<String>,
 }
 
-pub use crate::summary::{ConfigChange, Summary};
-
-/// Something the runtime stage must run besides the program itself.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Need {
-    /// 1-based line.
-    pub line: usize,
-    /// Instruction keyword (`RUN`, `CMD`...).
-    pub what: &'static str,
-    /// Whether it needs `/bin/sh`.
-    pub shell: bool,
-    /// Programs it calls.
-    pub programs: Vec<String>,
-}
-
-/// What the instructions after `split_after` (and the CMD/ENTRYPOINT/HEALTHCHECK moved
-/// before it) need from the runtime image.
-pub fn needs(df: &Dockerfile<'_>, facts: &Facts, split_after: usize) -> Vec<Need> {
-    let mut out = Vec::new();
-    let mut exec_entrypoint = df.instructions.iter().skip(facts.from + 1).filter_map(|i| match i {
-        Instruction::Entrypoint(e) => Some(matches!(e.arguments, Command::Exec(_))),
-        _ => None,
-    });
-    let cmd_is_args = exec_entrypoint.next_back().unwrap_or(false);
-    for (i, ins) in df.instructions.iter().enumerate().skip(facts.from + 1) {
-        let (what, cmd) = match ins {
-            Instruction::Cmd(c) if cmd_is_args && matches!(c.arguments, Command::Exec(_)) => continue,
-            Instruction::Run(r) if i > split_after => ("RUN", Some(&r.arguments)),
-            Instruction::Cmd(c) => ("CMD", Some(&c.arguments)),
-            Instruction::Entrypoint(e) => ("ENTRYPOINT", Some(&e.arguments)),
-            Instruction::Healthcheck(h) => match &h.arguments {
-                HealthcheckArguments::Cmd { arguments, .. } => ("HEALTHCHECK", Some(arguments)),
-                _ => ("HEALTHCHECK", None),
-            },
-            Instruction::Shell(_) if i > split_after => {
-                out.push(Need {
-                    line: df.line(i),
-                    what: "SHELL",
-                    shell: true,
-                    programs: vec![],
-                });
-                continue;
-            }
-            _ => continue,
-        };
-        let Some(cmd) = cmd else { continue };
-        let (shell_needed, programs) = match cmd {
-            Command::Exec(e) => (
-                false,
-                e.value.first().map(|w| vec![w.value.to_string()]).unwrap_or_default(),
-            ),
-            Command::Shell(s) => {
-                let progs = if what == "RUN" {
-                    crate::detect::run_commands(df, i)
-                        .iter()
-                        .filter_map(|c| shell::split_assignments(c).1.first().map(|w| w.text.clone()))
-                        .collect()
-                } else {
-                    shell::commands(s.value, df.escape)
-                        .iter()
-                        .filter_map(|c| shell::split_assignments(c).1.first().map(|w| w.text.clone()))
-                        .collect()
-                };
-                (what == "RUN" || shell::needs_shell(s.value, df.escape), progs)
-            }
-            _ => (true, Vec::new()),
-        };
-        out.push(Need {
-            line: df.line(i),
-            what,
-            shell: shell_needed,
-            programs,
-        });
-    }
-    out
-}
-
-/// Checks that `image` (of family `kind`) can serve every need; `own` lists the programs
-/// the rewrite itself puts in the image (the built binary...). Returns the first problem.
-pub fn unmet(
-    needs: &[Need],
-    kind: RuntimeKind,
-    image: &RuntimeImage,
-    common: &Common,
-    own: &[String],
-) -> Option<String> {
-    for n in needs {
-        if n.shell && !image.shell {
-            return Some(format!(
-                "{} at line {} needs a shell, which {} lacks",
-                n.what, n.line, kind
-            ));
-        }
-        for p in &n.programs {
-            let base = p.rsplit('/').next().unwrap_or(p);
-            if own.iter().any(|o| o == p || o.rsplit('/').next() == Some(base)) {
-                continue;
-            }
-            if n.shell && image.shell && common.is_builtin(p) {
-                continue;
-            }
-            if !common.has_tool(kind, p) {
-                return Some(format!(
-                    "{} at line {} runs `{}`, which {} lacks",
-                    n.what, n.line, p, kind
-                ));
-            }
-        }
-    }
-    None
+/// The lines that cross from the builder part into the runtime stage.
+#[derive(Debug, Default)]
+struct Moved {
+    env: Vec<String>,
+    args: Vec<(String, String)>,
+    volumes: Vec<String>,
+    user: Option<String>,
+    metadata: Vec<String>,
+    dropped_env: Vec<String>,
 }
 
 /// Builds the edits for `spec`.
-pub fn plan(df: &Dockerfile<'_>, facts: &Facts, spec: &Spec) -> Result<(Vec<Edit>, Summary), Skip> {
-    let nl = df.newline;
-    let lower = df.is_lowercase(facts.from);
-    let kw = |k: &str| if lower { k.to_ascii_lowercase() } else { k.to_string() };
-    let split = spec.split_after;
-    let n = df.instructions.len();
+pub fn plan(df: &Dockerfile<'_>, model: &Model, spec: &Spec) -> Result<(Vec<Edit>, Summary), Skip> {
     let mut edits = spec.builder_edits.clone();
+    let builder = name_builder(df, model, &mut edits)?;
+    let moved = move_metadata(df, model, spec, &mut edits)?;
+    fix_after_split(df, model, spec, &mut edits)?;
+    check_entrypoint_cmd(df, model, spec, !spec.image.shell)?;
+    let lines = compose(df, model, spec, &builder, &moved);
+    edits.push(insert_block(df, spec, &lines));
+    Ok((edits, summary(df, model, spec, &moved)))
+}
 
-    // 1. Name the builder stage.
-    let builder = match &facts.stage_name {
-        Some(name) => name.clone(),
-        None => {
-            let Instruction::From(f) = &df.instructions[facts.from] else {
-                return Err(Skip::Unsupported("no FROM".into()));
-            };
-            edits.push(Edit::insert(f.image.span.end, format!(" {} builder", kw("AS"))));
-            "builder".to_string()
-        }
+/// The keyword `k` in the case of the Dockerfile's FROM.
+fn kw(df: &Dockerfile<'_>, model: &Model, k: &str) -> String {
+    if df.is_lowercase(model.from) {
+        k.to_ascii_lowercase()
+    } else {
+        k.to_string()
+    }
+}
+
+/// Names the builder stage `builder` (or keeps its own name).
+fn name_builder(df: &Dockerfile<'_>, model: &Model, edits: &mut Vec<Edit>) -> Result<String, Skip> {
+    if let Some(name) = &model.stage_name {
+        return Ok(name.clone());
+    }
+    let Instruction::From(f) = &df.instructions[model.from] else {
+        return Err(Skip::Unsupported("no FROM".into()));
     };
+    edits.push(Edit::insert(
+        f.image.span.end,
+        format!(" {} builder", kw(df, model, "AS")),
+    ));
+    Ok("builder".to_string())
+}
 
-    // 2. What crosses from the builder part into the runtime stage.
-    let mut env_lines = Vec::new();
-    let mut arg_lines: Vec<(String, String)> = Vec::new();
-    let mut volume_lines = Vec::new();
-    let mut moved = Vec::new();
-    let mut user: Option<String> = None;
-    let user_after = (split + 1..n).any(|i| matches!(df.instructions[i], Instruction::User(_)));
+/// The CMD/ENTRYPOINT replacement for instruction `i`, if the language made one.
+fn replaced(spec: &Spec, i: usize) -> Option<&Vec<String>> {
+    spec.replace_commands.iter().find(|(j, _)| *j == i).map(|(_, w)| w)
+}
+
+/// Collects what crosses from the instructions up to the split: ENV (minus build-only names),
+/// ARG, USER, VOLUME, and the metadata and start commands, which move (deleted here).
+fn move_metadata(df: &Dockerfile<'_>, model: &Model, spec: &Spec, edits: &mut Vec<Edit>) -> Result<Moved, Skip> {
+    let n = df.instructions.len();
+    let split = spec.split_after;
     let convert = !spec.image.shell;
-    let replaced = |i: usize| spec.replace_commands.iter().find(|(j, _)| *j == i).map(|(_, w)| w);
-
-    for i in facts.from + 1..=split.min(n - 1) {
-        let ins = &df.instructions[i];
-        match ins {
+    let user_after = (split + 1..n).any(|i| matches!(df.instructions[i], Instruction::User(_)));
+    let mut m = Moved::default();
+    for i in model.from + 1..=split.min(n - 1) {
+        match &df.instructions[i] {
             Instruction::Env(e) => {
                 let pairs = crate::detect::parse_env(&e.arguments.value, df.escape);
-                let kept: Vec<_> = pairs.iter().filter(|(k, _)| !spec.build_env.contains(k)).collect();
-                if kept.len() == pairs.len() {
-                    env_lines.push(df.source(i).to_string());
+                let (kept, dropped): (Vec<_>, Vec<_>) = pairs.iter().partition(|(k, _)| !spec.build_env.contains(k));
+                m.dropped_env.extend(dropped.iter().map(|(k, _)| k.clone()));
+                if dropped.is_empty() {
+                    m.env.push(df.source(i).to_string());
                 } else if !kept.is_empty() {
                     let body: Vec<String> = kept.iter().map(|(k, v)| format!("{k}={}", quote_env(v))).collect();
-                    env_lines.push(format!("{} {}", kw("ENV"), body.join(" ")));
+                    m.env.push(format!("{} {}", kw(df, model, "ENV"), body.join(" ")));
                 }
             }
             Instruction::Arg(a) => {
                 for (name, _) in crate::detect::parse_arg(&a.arguments.value) {
-                    arg_lines.push((name, df.source(i).to_string()));
+                    m.args.push((name, df.source(i).to_string()));
                 }
             }
-            Instruction::User(_) if !user_after => user = Some(df.source(i).to_string()),
-            Instruction::Volume(_) => volume_lines.push(df.source(i).to_string()),
+            Instruction::User(_) if !user_after => m.user = Some(df.source(i).to_string()),
+            Instruction::Volume(_) => m.volumes.push(df.source(i).to_string()),
             Instruction::Expose(_)
             | Instruction::Label(_)
             | Instruction::Stopsignal(_)
@@ -217,23 +178,27 @@ pub fn plan(df: &Dockerfile<'_>, facts: &Facts, spec: &Spec) -> Result<(Vec<Edit
             | Instruction::Cmd(_)
             | Instruction::Entrypoint(_) => {
                 edits.push(Edit::delete(delete_span(df, i)));
-                let text = match replaced(i) {
+                let text = match replaced(spec, i) {
                     Some(words) => exec_line(df, i, words),
                     None => runtime_text(df, i, convert)?,
                 };
-                moved.push(text);
+                m.metadata.push(text);
             }
             _ => {}
         }
     }
+    Ok(m)
+}
 
-    // 3. Instructions after the split stay where they are; fix those the runtime can't run.
-    let mut names = Vec::new();
-    for i in split + 1..n {
+/// Instructions after the split stay where they are: rewrite the start commands the language
+/// replaced or the runtime cannot run in shell form; refuse what needs a shell it lacks.
+fn fix_after_split(df: &Dockerfile<'_>, model: &Model, spec: &Spec, edits: &mut Vec<Edit>) -> Result<(), Skip> {
+    let convert = !spec.image.shell;
+    for i in spec.split_after + 1..df.instructions.len() {
         let ins = &df.instructions[i];
         match ins {
             Instruction::Cmd(_) | Instruction::Entrypoint(_) | Instruction::Healthcheck(_) => {
-                if let Some(words) = replaced(i) {
+                if let Some(words) = replaced(spec, i) {
                     edits.push(Edit::replace(df.spans[i].clone(), exec_line(df, i, words)));
                 } else {
                     let text = runtime_text(df, i, convert)?;
@@ -243,30 +208,17 @@ pub fn plan(df: &Dockerfile<'_>, facts: &Facts, spec: &Spec) -> Result<(Vec<Edit
                 }
             }
             Instruction::Run(_) | Instruction::Shell(_) if !spec.image.shell => {
+                let what = if matches!(ins, Instruction::Run(_)) {
+                    "RUN"
+                } else {
+                    "SHELL"
+                };
                 return Err(Skip::Unsupported(format!(
-                    "{} at line {} needs a shell, which {} lacks",
-                    if matches!(ins, Instruction::Run(_)) {
-                        "RUN"
-                    } else {
-                        "SHELL"
-                    },
+                    "{what} at line {} needs a shell, which {} lacks",
                     df.line(i),
                     spec.image.image
                 )));
             }
-            Instruction::User(u) => names.push(u.arguments.value.to_string()),
-            Instruction::Copy(c) => names.extend(
-                c.options
-                    .iter()
-                    .filter(|o| o.name.value == "chown")
-                    .filter_map(|o| o.value.as_ref().map(|v| v.value.to_string())),
-            ),
-            Instruction::Add(c) => names.extend(
-                c.options
-                    .iter()
-                    .filter(|o| o.name.value == "chown")
-                    .filter_map(|o| o.value.as_ref().map(|v| v.value.to_string())),
-            ),
             Instruction::Onbuild(_) => {
                 return Err(Skip::Unsupported(format!(
                     "ONBUILD at line {} makes this a base image for other builds",
@@ -276,36 +228,19 @@ pub fn plan(df: &Dockerfile<'_>, facts: &Facts, spec: &Spec) -> Result<(Vec<Edit
             _ => {}
         }
     }
-    if let Some(u) = &user {
-        names.push(u.split_whitespace().nth(1).unwrap_or("").to_string());
-    }
-    check_entrypoint_cmd(df, facts, spec, convert)?;
+    let _ = model;
+    Ok(())
+}
 
-    // 4. Users the runtime image does not know come with the builder's passwd and group files,
-    // unless a RUN kept in the runtime stage creates them there.
-    let creates_users = (split + 1..n).any(|i| {
-        crate::detect::run_commands(df, i).iter().any(|c| {
-            shell::split_assignments(c)
-                .1
-                .first()
-                .is_some_and(|w| matches!(w.text.as_str(), "useradd" | "adduser" | "groupadd" | "addgroup"))
-        })
-    });
-    let unknown_user = !creates_users
-        && names.iter().any(|spec_user| {
-            spec_user.split(':').any(|part| {
-                !part.is_empty()
-                    && !part.chars().all(|c| c.is_ascii_digit())
-                    && !part.starts_with('$')
-                    && part != "root"
-                    && !spec.image.users.iter().any(|u| u == part)
-            })
-        });
-
-    // 5. Compose the runtime stage.
-    let state = facts.state(split + 1);
+/// The runtime stage's lines, in order: FROM, the ARGs it uses, WORKDIR, ENV, package installs
+/// and language lines, the copies, VOLUME, USER, then the moved metadata and start commands.
+fn compose(df: &Dockerfile<'_>, model: &Model, spec: &Spec, builder: &str, m: &Moved) -> Vec<String> {
+    let n = df.instructions.len();
+    let split = spec.split_after;
+    let k = |s: &str| kw(df, model, s);
+    let state = model.state(split + 1);
     let mut lines = Vec::new();
-    let platform = match &df.instructions[facts.from] {
+    let platform = match &df.instructions[model.from] {
         Instruction::From(f) => f
             .options
             .iter()
@@ -315,20 +250,20 @@ pub fn plan(df: &Dockerfile<'_>, facts: &Facts, spec: &Spec) -> Result<(Vec<Edit
     };
     lines.push(format!(
         "{} {}{}",
-        kw("FROM"),
+        k("FROM"),
         platform.unwrap_or_default(),
         spec.image.image
     ));
     let mentioned: String = [
-        env_lines.join("\n"),
-        moved.join("\n"),
-        volume_lines.join("\n"),
-        user.clone().unwrap_or_default(),
+        m.env.join("\n"),
+        m.metadata.join("\n"),
+        m.volumes.join("\n"),
+        m.user.clone().unwrap_or_default(),
     ]
     .join("\n")
         + &(split + 1..n).map(|i| df.source(i)).collect::<Vec<_>>().join("\n");
-    let mut seen_args = Vec::new();
-    for (name, line) in &arg_lines {
+    let mut seen_args: Vec<String> = Vec::new();
+    for (name, line) in &m.args {
         if (mentioned.contains(&format!("${name}")) || mentioned.contains(&format!("${{{name}")))
             && !seen_args.contains(line)
         {
@@ -338,36 +273,32 @@ pub fn plan(df: &Dockerfile<'_>, facts: &Facts, spec: &Spec) -> Result<(Vec<Edit
     lines.extend(seen_args);
     let image_workdir = spec.image.workdir.as_deref().unwrap_or("/");
     if state.workdir_set || state.workdir != image_workdir {
-        lines.push(format!("{} {}", kw("WORKDIR"), state.workdir));
+        lines.push(format!("{} {}", k("WORKDIR"), state.workdir));
     }
-    lines.extend(env_lines);
-    let mut carried = Vec::new();
+    lines.extend(m.env.iter().cloned());
+    for (name, value) in &spec.env_added {
+        lines.push(format!("{} {name}={}", k("ENV"), quote_env(value)));
+    }
+    let (installs, rest): (Vec<&String>, Vec<&String>) = spec
+        .runtime_lines
+        .iter()
+        .partition(|l| !l.to_ascii_uppercase().starts_with("USER "));
+    lines.extend(installs.into_iter().cloned());
     for c in &spec.carries {
-        lines.push(copy_line(&kw("COPY"), &builder, &c.from, &c.to));
-        carried.push(c.to.clone());
+        lines.push(copy_line(&k("COPY"), builder, c));
     }
-    if spec.image.certs {
-        lines.push(copy_line(
-            &kw("COPY"),
-            &builder,
-            "/etc/ssl/certs/ca-certificates.crt",
-            "/etc/ssl/certs/ca-certificates.crt",
-        ));
-        carried.push("/etc/ssl/certs/ca-certificates.crt".into());
-    }
-    if unknown_user {
-        for f in ["/etc/passwd", "/etc/group"] {
-            lines.push(copy_line(&kw("COPY"), &builder, f, f));
-            carried.push(f.into());
-        }
-    }
-    lines.extend(volume_lines);
-    lines.extend(spec.runtime_lines.iter().cloned());
-    lines.extend(user);
-    lines.extend(moved);
+    lines.extend(m.volumes.iter().cloned());
+    lines.extend(m.user.iter().cloned());
+    lines.extend(rest.into_iter().cloned());
+    lines.extend(m.metadata.iter().cloned());
+    lines
+}
 
+/// The text inserted after the split: the builder tail, a blank line, the runtime stage.
+fn insert_block(df: &Dockerfile<'_>, spec: &Spec, lines: &[String]) -> Edit {
+    let nl = df.newline;
+    let at = df.after_line(spec.split_after);
     let mut block = String::new();
-    let at = df.after_line(split);
     if !df.text[..at].ends_with('\n') {
         block.push_str(nl);
     }
@@ -376,69 +307,85 @@ pub fn plan(df: &Dockerfile<'_>, facts: &Facts, spec: &Spec) -> Result<(Vec<Edit
         block.push_str(nl);
     }
     block.push_str(nl);
-    for l in &lines {
+    for l in lines {
         block.push_str(l);
         block.push_str(nl);
     }
-    edits.push(Edit::insert(at, block));
+    Edit::insert(at, block)
+}
 
+/// The summary, with every config change the rewrite makes on purpose.
+fn summary(df: &Dockerfile<'_>, model: &Model, spec: &Spec, m: &Moved) -> Summary {
+    let n = df.instructions.len();
+    let convert = !spec.image.shell;
     let mut notes = spec.notes.clone();
+    let mut announced = spec.announced.clone();
+    for (i, _) in &spec.replace_commands {
+        match df.instructions.get(*i) {
+            Some(Instruction::Cmd(_)) => announced.push(ConfigChange::Cmd),
+            Some(Instruction::Entrypoint(_)) => announced.push(ConfigChange::Entrypoint),
+            _ => {}
+        }
+    }
     // Only commands the rewrite converted itself: not those a language replaced.
-    let converted = (facts.from + 1..n).any(|i| {
-        replaced(i).is_none()
-            && match &df.instructions[i] {
-                Instruction::Cmd(c) => matches!(c.arguments, Command::Shell(_)),
-                Instruction::Entrypoint(e) => matches!(e.arguments, Command::Shell(_)),
-                Instruction::Healthcheck(h) => matches!(
+    let mut converted = false;
+    for i in model.from + 1..n {
+        if replaced(spec, i).is_some() {
+            continue;
+        }
+        let change = match &df.instructions[i] {
+            Instruction::Cmd(c) if matches!(c.arguments, Command::Shell(_)) => Some(ConfigChange::Cmd),
+            Instruction::Entrypoint(e) if matches!(e.arguments, Command::Shell(_)) => Some(ConfigChange::Entrypoint),
+            Instruction::Healthcheck(h)
+                if matches!(
                     &h.arguments,
                     HealthcheckArguments::Cmd {
                         arguments: Command::Shell(_),
                         ..
                     }
-                ),
-                _ => false,
+                ) =>
+            {
+                Some(ConfigChange::Healthcheck)
             }
-    });
-    if convert && converted {
+            _ => None,
+        };
+        if let Some(c) = change.filter(|_| convert) {
+            converted = true;
+            announced.push(c);
+        }
+    }
+    if converted {
         notes.push("shell-form commands now in exec form".into());
     }
+    announced.extend(m.dropped_env.iter().map(|k| ConfigChange::EnvDropped(k.clone())));
+    let mut seen = Vec::new();
+    announced.retain(|c| {
+        let fresh = !seen.contains(c);
+        seen.push(c.clone());
+        fresh
+    });
     notes.dedup();
-    let user_now = facts.state(n).user.clone().unwrap_or_else(|| "root".into());
-    let mut announced: Vec<ConfigChange> = spec
-        .replace_commands
-        .iter()
-        .filter_map(|(i, _)| match df.instructions.get(*i) {
-            Some(Instruction::Cmd(_)) => Some(ConfigChange::Cmd),
-            Some(Instruction::Entrypoint(_)) => Some(ConfigChange::Entrypoint),
-            _ => None,
-        })
-        .collect();
-    if convert && converted {
-        announced.extend([ConfigChange::Cmd, ConfigChange::Entrypoint, ConfigChange::Healthcheck]);
-    }
-    announced.dedup();
-    let summary = Summary {
+    Summary {
         language: spec.language,
-        builder: facts.image.full.clone(),
+        builder: model.image.full.clone(),
         runtime: spec.image.image.clone(),
-        user: user_now,
-        packages: Vec::new(),
-        carried,
-        dropped: Vec::new(),
+        user: spec.user.clone(),
+        packages: spec.packages.clone(),
+        carried: spec.carries.iter().map(|c| c.to.clone()).collect(),
+        dropped: spec.dropped.clone(),
         announced,
         notes,
-    };
-    Ok((edits, summary))
+    }
 }
 
 /// An ENTRYPOINT in shell form ignores CMD; turned into exec form it would start taking CMD
 /// as arguments. Refuse rather than change what runs.
-fn check_entrypoint_cmd(df: &Dockerfile<'_>, facts: &Facts, spec: &Spec, convert: bool) -> Result<(), Skip> {
+fn check_entrypoint_cmd(df: &Dockerfile<'_>, model: &Model, spec: &Spec, convert: bool) -> Result<(), Skip> {
     if !convert {
         return Ok(());
     }
     let last = |want: fn(&Instruction<'_>) -> bool| {
-        (facts.from + 1..df.instructions.len())
+        (model.from + 1..df.instructions.len())
             .rev()
             .find(|&i| want(&df.instructions[i]))
     };
@@ -523,11 +470,12 @@ fn exec_line(df: &Dockerfile<'_>, i: usize, words: &[String]) -> String {
     format!("{keyword} {}", shell::json_array(words))
 }
 
-fn copy_line(kw: &str, builder: &str, from: &str, to: &str) -> String {
-    if from.contains(char::is_whitespace) || to.contains(char::is_whitespace) {
-        format!("{kw} --from={builder} {}", shell::json_array(&[from, to]))
+fn copy_line(kw: &str, builder: &str, c: &Carry) -> String {
+    let chown = c.chown.as_ref().map(|o| format!("--chown={o} ")).unwrap_or_default();
+    if c.from.contains(char::is_whitespace) || c.to.contains(char::is_whitespace) {
+        format!("{kw} --from={builder} {chown}{}", shell::json_array(&[&c.from, &c.to]))
     } else {
-        format!("{kw} --from={builder} {from} {to}")
+        format!("{kw} --from={builder} {chown}{} {}", c.from, c.to)
     }
 }
 
@@ -537,44 +485,4 @@ fn quote_env(v: &str) -> String {
     } else {
         v.to_string()
     }
-}
-
-/// Picks the runtime image for one link kind: the requested family or the template's
-/// default; when that cannot serve `needs` and nobody asked for it, the first family with a
-/// shell that can. `own` lists the programs the rewrite puts in the image itself.
-pub fn choose_runtime(
-    table: &crate::template::LinkRuntimes,
-    what: &str,
-    requested: Option<RuntimeKind>,
-    needs: &[Need],
-    common: &Common,
-    base: &crate::template::BaseFacts,
-    own: &[String],
-) -> Result<(RuntimeKind, RuntimeImage, Option<String>), Skip> {
-    let filled = |kind: RuntimeKind| {
-        table.get(kind).map(|img| {
-            let mut img = img.clone();
-            img.image = crate::template::fill(&img.image, base);
-            img
-        })
-    };
-    let kind = requested.unwrap_or(table.default);
-    let Some(image) = filled(kind) else {
-        return Err(Skip::Unsupported(format!("{what} cannot run on {kind}")));
-    };
-    let Some(problem) = unmet(needs, kind, &image, common, own) else {
-        return Ok((kind, image, None));
-    };
-    if let Some(r) = requested {
-        return Err(Skip::Unsupported(format!("{problem} (runtime {r} was asked for)")));
-    }
-    for alt in [RuntimeKind::Alpine, RuntimeKind::DebianSlim] {
-        if let Some(img) = filled(alt)
-            && unmet(needs, alt, &img, common, own).is_none()
-        {
-            let note = format!("{alt} runtime because {problem}");
-            return Ok((alt, img, Some(note)));
-        }
-    }
-    Err(Skip::Unsupported(problem))
 }

@@ -64,6 +64,15 @@ pub fn json_string(s: &str) -> String {
     out
 }
 
+/// Quotes a word for a shell-form command line when it needs it.
+pub fn quote(w: &str) -> String {
+    if !w.is_empty() && w.chars().all(|c| c.is_ascii_alphanumeric() || "-_./=:,+@%".contains(c)) {
+        w.to_string()
+    } else {
+        format!("'{}'", w.replace('\'', r"'\''"))
+    }
+}
+
 /// Splits leading `NAME=value` assignments off a simple command.
 pub fn split_assignments(words: &[Word]) -> (&[Word], &[Word]) {
     let n = words.iter().take_while(|w| is_assignment(&w.text)).count();

@@ -67,12 +67,16 @@ impl fmt::Display for Summary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "{} -> {} ({}); carried {}",
+            "{} -> {} ({}); runs as {}; carried {}",
             self.builder,
             self.runtime,
             self.language,
+            self.user,
             self.carried.join(", ")
         )?;
+        if !self.packages.is_empty() {
+            write!(f, "; installs {}", self.packages.join(" "))?;
+        }
         for n in &self.notes {
             write!(f, "; {n}")?;
         }

@@ -293,7 +293,7 @@ fn read_only_file_with_write() {
     // Without --write a read-only file is fine: the diff is printed.
     let run = dockslim(dir.path(), &["split", "Dockerfile"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    assert!(run.stdout.contains("+FROM gcr.io/distroless/static-debian12:nonroot"));
+    assert!(run.stdout.contains("+FROM gcr.io/distroless/static-debian12:latest"));
 }
 
 fn assert_no_temp_files(dir: &Path) {

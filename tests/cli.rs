@@ -54,13 +54,13 @@ fn default_prints_a_diff_and_exits_0() {
         .code(0)
         .stdout(predicate::str::starts_with("--- a/Dockerfile\n+++ b/Dockerfile\n@@"))
         .stdout(predicate::str::contains(
-            "+FROM gcr.io/distroless/static-debian12:nonroot\n",
+            "+FROM gcr.io/distroless/static-debian12:latest\n",
         ))
         .stdout(predicate::str::contains(
             "-RUN go build .\n+RUN CGO_ENABLED=0 go build .\n",
         ))
         .stderr(predicate::str::contains(
-            "Dockerfile: golang:1.22 -> gcr.io/distroless/static-debian12:nonroot",
+            "Dockerfile: golang:1.22 -> gcr.io/distroless/static-debian12:latest",
         ));
     assert_eq!(
         fs::read_to_string(p.path().join("Dockerfile")).unwrap(),
@@ -113,9 +113,9 @@ fn write_then_check_is_clean() {
         .assert()
         .code(0)
         .stdout(predicate::str::contains(
-            "Dockerfile: rewritten: golang:1.22 -> gcr.io/distroless/static-debian12:nonroot",
+            "Dockerfile: rewritten: golang:1.22 -> gcr.io/distroless/static-debian12:latest",
         ))
-        .stdout(predicate::str::contains("carried /work/app/main"));
+        .stdout(predicate::str::contains("runs as root; carried /work/app;"));
     let written = fs::read_to_string(p.path().join("Dockerfile")).unwrap();
     assert!(written.contains("FROM golang:1.22 AS builder\n"));
     dockslim()
@@ -140,7 +140,7 @@ fn stdout_prints_the_whole_new_file() {
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.starts_with("FROM golang:1.22 AS builder\n"));
     assert!(
-        text.ends_with("COPY --from=builder /work/app/main /work/app/main\nCMD [\"./main\"]\n"),
+        text.ends_with("COPY --from=builder /work/app /work/app\nCMD [\"./main\"]\n"),
         "{text}"
     );
 }
@@ -151,7 +151,7 @@ fn runtime_override() {
     for (rt, image) in [
         ("alpine", "alpine:3.20"),
         ("debian-slim", "debian:bookworm-slim"),
-        ("distroless", "gcr.io/distroless/static-debian12:nonroot"),
+        ("distroless", "gcr.io/distroless/static-debian12:latest"),
     ] {
         dockslim()
             .current_dir(p.path())
@@ -198,7 +198,7 @@ fn cgo_refuses_a_runtime_without_libc() {
         .assert()
         .code(0)
         .stdout(predicate::str::contains(
-            "\nFROM gcr.io/distroless/base-debian12:nonroot\n",
+            "\nFROM gcr.io/distroless/base-debian12:latest\n",
         ))
         .stdout(predicate::str::contains("RUN go build .\n"));
 }
@@ -332,9 +332,12 @@ fn config_file_is_discovered_and_strict() {
         .assert()
         .code(0)
         .stdout(predicate::str::contains("\nFROM debian:bookworm-slim\n"))
+        // The golang image holds the CA bundle, which debian-slim lacks: installed.
         .stdout(predicate::str::contains(
-            "COPY --from=builder /work/app/go.mod /work/app/go.mod\n",
-        ));
+            "apt-get install -y --no-install-recommends ca-certificates",
+        ))
+        // go.mod is in the application directory, which crosses whole.
+        .stdout(predicate::str::contains("COPY --from=builder /work/app /work/app\n"));
 }
 
 #[test]
@@ -352,7 +355,7 @@ fn config_in_a_parent_directory_up_to_the_repo_root() {
         .assert()
         .code(0)
         .stdout(predicate::str::contains(
-            "FROM gcr.io/distroless/static-debian12:nonroot",
+            "FROM gcr.io/distroless/static-debian12:latest",
         ));
     fs::write(repo.join("dockslim.toml"), "runtime = \"alpine\"\n").unwrap();
     dockslim()
@@ -368,11 +371,12 @@ fn user_templates_directory_replaces_a_builtin_template() {
     let p = go_project();
     let tpl = p.path().join("tpl");
     fs::create_dir(&tpl).unwrap();
-    let go = include_str!("../templates/go.toml").replace(
-        "gcr.io/distroless/static-debian{debian}:nonroot",
-        "registry.example/static:{codename}",
+    let common = include_str!("../templates/common.toml").replace(
+        "image = \"gcr.io/distroless/static-debian{debian}:latest\"",
+        "image = \"registry.example/static:{codename}\"",
     );
-    fs::write(tpl.join("go.toml"), go).unwrap();
+    assert!(common.contains("registry.example"));
+    fs::write(tpl.join("common.toml"), common).unwrap();
     fs::write(p.path().join("dockslim.toml"), "templates = \"tpl\"\n").unwrap();
     dockslim()
         .current_dir(p.path())
@@ -448,7 +452,7 @@ fn context_flag_points_detection_elsewhere() {
         .args(["split", "--stdout", "--context", "ctx"])
         .assert()
         .code(0)
-        .stdout(predicate::str::contains("FROM gcr.io/distroless/base-debian12:nonroot"));
+        .stdout(predicate::str::contains("FROM gcr.io/distroless/base-debian12:latest"));
 }
 
 fn have(tool: &str) -> bool {

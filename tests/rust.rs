@@ -117,11 +117,20 @@ fn a_cli_runtime_request_is_honoured_or_refused() {
 fn cargo_run_becomes_the_binary() {
     let out = rewrite(&example("rust-cargo-run-bin"));
     assert!(out.contains("RUN cargo build --release\n"), "{out}");
+    // The binary runs where the build left it, inside the application directory that
+    // crosses whole; only cargo's work directories stay behind.
     assert!(
-        out.contains("COPY --from=builder /usr/src/greeter/target/release/greet /usr/local/bin/greet"),
+        out.contains("COPY --from=builder /usr/src/greeter /usr/src/greeter\n"),
         "{out}"
     );
-    assert!(out.contains("CMD [\"greet\", \"--name\", \"world\"]"), "{out}");
+    assert!(
+        out.contains("RUN rm -rf target/release/build target/release/deps target/release/incremental target/release/.fingerprint target/release/examples\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains("CMD [\"/usr/src/greeter/target/release/greet\", \"--name\", \"world\"]"),
+        "{out}"
+    );
     assert!(!out.contains("cargo\", \"run"), "{out}");
     dockslim()
         .args(["split", "--stdout"])
@@ -133,19 +142,20 @@ fn cargo_run_becomes_the_binary() {
 #[test]
 fn debug_builds_stay_debug() {
     let out = rewrite(&example("rust-web-config"));
-    assert!(out.contains("/srv/shop/target/debug/shop /usr/local/bin/shop"), "{out}");
+    assert!(out.contains("CMD [\"/srv/shop/target/debug/shop\"]"), "{out}");
+    assert!(out.contains("RUN rm -rf target/debug/build"), "{out}");
     assert!(!out.contains("--release"), "{out}");
 }
 
 #[test]
 fn link_kind_picks_the_runtime() {
     let cases = [
-        ("rust-openssl", "FROM gcr.io/distroless/cc-debian12:nonroot"),
-        ("rust-openssl-vendored", "FROM gcr.io/distroless/cc-debian11:nonroot"),
+        ("rust-openssl", "FROM gcr.io/distroless/cc-debian12:latest"),
+        ("rust-openssl-vendored", "FROM gcr.io/distroless/cc-debian11:latest"),
         ("rust-openssl-bullseye", "FROM debian:bullseye-slim"),
-        ("rust-bullseye", "FROM gcr.io/distroless/cc-debian11:nonroot"),
-        ("rust-target-musl", "FROM gcr.io/distroless/static-debian12:nonroot"),
-        ("rust-cargo-config", "FROM gcr.io/distroless/static-debian12:nonroot"),
+        ("rust-bullseye", "FROM gcr.io/distroless/cc-debian11:latest"),
+        ("rust-target-musl", "FROM gcr.io/distroless/static-debian12:latest"),
+        ("rust-cargo-config", "FROM gcr.io/distroless/static-debian12:latest"),
     ];
     for (name, from) in cases {
         let out = rewrite(&fixture(name));

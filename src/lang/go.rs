@@ -1,101 +1,94 @@
 //! Go: finds the `go build` / `go install` that makes the binary the container runs, decides
-//! whether it needs cgo, and picks a runtime on the right libc (static distroless when cgo is
-//! off, which dockslim then enforces with `CGO_ENABLED=0`).
+//! whether it needs cgo, and picks runtimes on the right libc (static when cgo is off, which
+//! dockslim then enforces with `CGO_ENABLED=0`). [`analyze`] runs the passes in order: the
+//! builds, the start command, the build that makes what it runs, the finishing steps after
+//! it, cgo, the runtimes, and what only the build uses.
 
 use std::collections::BTreeMap;
 
-use serde::Deserialize;
-
-use super::{Input, run_command, runtime_files};
+use super::{Input, Program, RunCommand, Runtimes, path_dirs, run_command, runs_path, scan_execs};
 use crate::Skip;
-use crate::detect::{Language, absolute, run_commands};
+use crate::detect::{Language, absolute};
 use crate::parse::{Command, Instruction};
-use crate::plan::{self, Carry, Spec};
+use crate::plan::Carry;
 use crate::render::Edit;
-use crate::shell::{self, Word};
-use crate::template::LinkRuntimes;
-
-/// `templates/go.toml`.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Template {
-    /// Builder image names (last path element) that mean Go.
-    pub images: Vec<String>,
-    /// The golang image's WORKDIR.
-    pub default_workdir: String,
-    /// The golang image's GOPATH.
-    pub gopath: String,
-    /// The golang image's PATH directories.
-    pub path: Vec<String>,
-    /// Directories on a runtime image's PATH.
-    pub runtime_path: Vec<String>,
-    /// ENV names that only matter to the build.
-    pub build_env: Vec<String>,
-    /// Go flags that take a value.
-    pub value_flags: Vec<String>,
-    /// Modules that need cgo.
-    pub cgo_modules: Vec<String>,
-    /// Context directories a program reads at run time.
-    pub runtime_dirs: Vec<String>,
-    /// Context file patterns a program reads at run time.
-    pub runtime_files: Vec<String>,
-    /// Context files never carried.
-    pub skip_files: Vec<String>,
-    /// Programs a RUN after the build may call and still belong to the builder.
-    pub builder_programs: Vec<String>,
-    /// Runtime images by link kind: `static`, `glibc`, `musl`.
-    pub runtimes: BTreeMap<String, LinkRuntimes>,
-}
+pub use crate::template::go::Template;
 
 /// One `go build` or `go install`.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 struct Build {
+    /// Instruction index.
     index: usize,
-    /// Where the binary lands.
-    artifact: String,
+    /// Where the binaries land (several for `./...` patterns).
+    artifacts: Vec<String>,
     /// Byte offset where a `CGO_ENABLED=0 ` prefix goes (shell form), else `None`.
     insert_at: Option<usize>,
     /// The command's own `CGO_ENABLED` prefix.
     cgo_prefix: Option<String>,
-    /// GOOS/GOARCH prefixes or flags that cross-compile.
+    /// GOOS/GOARCH that cross-compile.
     cross: Option<String>,
     /// `go install module@version`: a tool fetched from elsewhere, not this project's code.
     remote: Option<String>,
+    /// The image directory the build ran in.
+    dir: String,
 }
 
 /// Analyses a Go Dockerfile.
-pub fn analyze(input: &Input<'_, '_>, tpl: &Template) -> Result<Spec, Skip> {
-    let (df, facts, ctx) = (input.df, input.facts, input.ctx);
+pub fn analyze(input: &Input<'_, '_>, tpl: &Template) -> Result<Program, Skip> {
     let builds = find_builds(input, tpl);
     if builds.is_empty() {
         return Err(Skip::Unsupported("no `go build` or `go install` step found".into()));
     }
-    let Some(run) = run_command(df, facts) else {
+    let Some(run) = run_command(input.df, input.model) else {
         return Err(Skip::Unsupported("no CMD or ENTRYPOINT runs the built binary".into()));
     };
+    let (build, artifact) = started_build(input, &builds, &run)?;
+    let (split, artifact) = finishing_steps(input, tpl, &build, artifact, &run)?;
+    let cgo = cgo_reason(input, tpl, &build);
+    let base = input.common.base_facts(&input.model.image);
+    let (link, what) = match &cgo {
+        None => ("static", "a static Go binary".to_string()),
+        Some(r) if base.musl => ("musl", format!("a cgo binary linked to musl ({r})")),
+        Some(r) => ("glibc", format!("a cgo binary linked to glibc ({r})")),
+    };
+    let mut p = Program::new(Language::Go, split, what, runtimes(input, tpl, link)?);
+    cgo_edits(input, &build, &cgo, &mut p);
+    p.packages = cgo_packages(input, tpl, &cgo, base.musl);
+    let name = artifact.rsplit('/').next().unwrap_or(&artifact).to_string();
+    p.artifacts
+        .push(Carry::to(&artifact, &runtime_path(tpl, &run, &artifact)));
+    p.build_only = build_only(input, tpl, &build, &run);
+    p.executes = scan_execs(input.ctx, &go_sources(input), &tpl.exec_calls);
+    p.build_env = tpl.build_env.clone();
+    p.own = vec![artifact.clone(), name];
+    Ok(p)
+}
+
+/// The build whose binary the start command runs, and that binary; refuses `go run`, remote
+/// tools and cross-compiles.
+fn started_build(input: &Input<'_, '_>, builds: &[Build], run: &RunCommand) -> Result<(Build, String), Skip> {
     let program = run.words.first().cloned().unwrap_or_default();
-    let state = facts.state(run.index);
-    let path_dirs: Vec<String> = match state.var("PATH") {
-        Some(p) => p.split(':').map(str::to_string).collect(),
-        None => tpl.path.clone(),
-    };
-    let resolves = |artifact: &str| -> bool {
-        if program.contains('/') {
-            state.resolve(&program) == artifact
-        } else {
-            let (dir, name) = artifact.rsplit_once('/').unwrap_or(("", artifact));
-            name == program && path_dirs.iter().any(|d| absolute("/", d) == absolute("/", dir))
-        }
-    };
-    let Some(build) = builds.iter().rev().find(|b| resolves(&b.artifact)).cloned() else {
+    let state = input.model.state(run.index);
+    let dirs = path_dirs(input.model, run.index);
+    let found = builds.iter().rev().find_map(|b| {
+        b.artifacts
+            .iter()
+            .find(|a| runs_path(&program, &state.workdir, &dirs, a))
+            .map(|a| (b.clone(), a.clone()))
+    });
+    let Some((build, artifact)) = found else {
         if program == "go" && run.words.get(1).is_some_and(|w| w == "run") {
             return Err(Skip::Unsupported(
                 "the container starts with `go run`, which needs the Go toolchain at run time".into(),
             ));
         }
-        let last = &builds[builds.len() - 1].artifact;
+        let made: Vec<&str> = builds
+            .iter()
+            .flat_map(|b| b.artifacts.iter().map(String::as_str))
+            .collect();
         return Err(Skip::Unsupported(format!(
-            "the start command runs `{program}`, not the binary the build makes ({last})"
+            "the start command runs `{program}`, not the binary the build makes ({})",
+            made.last().copied().unwrap_or("none")
         )));
     };
     if let Some(tool) = &build.remote {
@@ -108,24 +101,33 @@ pub fn analyze(input: &Input<'_, '_>, tpl: &Template) -> Result<Spec, Skip> {
             "the build cross-compiles ({cross}); the runtime platform is unclear"
         )));
     }
+    Ok((build, artifact))
+}
 
-    // Extend the split over RUN steps that only finish the build (strip, chmod, cleanup).
+/// Extends the split over RUN steps after the build that only finish it (strip, chmod, mv),
+/// following the binary through moves.
+fn finishing_steps(
+    input: &Input<'_, '_>,
+    tpl: &Template,
+    build: &Build,
+    mut artifact: String,
+    run: &RunCommand,
+) -> Result<(usize, String), Skip> {
+    let (df, model) = (input.df, input.model);
+    let original = artifact.clone();
     let mut split = build.index;
-    let mut artifact = build.artifact.clone();
     for i in build.index + 1..df.instructions.len() {
         match &df.instructions[i] {
             Instruction::Run(_) => {
-                let cmds = run_commands(df, i);
-                let finishing = cmds.iter().all(|c| {
-                    let words = shell::split_assignments(c).1;
-                    words.first().is_some_and(|w| tpl.builder_programs.contains(&w.text))
-                });
+                let cmds = model.commands(i);
+                let finishing = cmds
+                    .iter()
+                    .all(|c| c.program().is_some_and(|p| tpl.builder_programs.iter().any(|b| b == p)));
                 if !finishing {
                     break;
                 }
-                let cwd = &facts.state(i).workdir;
-                for c in &cmds {
-                    track_move(c, cwd, &mut artifact, tpl);
+                for c in cmds {
+                    track_move(&c.texts(), &c.cwd, &mut artifact, tpl);
                 }
                 split = i;
             }
@@ -133,144 +135,154 @@ pub fn analyze(input: &Input<'_, '_>, tpl: &Template) -> Result<Spec, Skip> {
             _ => {}
         }
     }
-    if artifact != build.artifact && !resolves(&artifact) {
+    let program = run.words.first().cloned().unwrap_or_default();
+    let state = model.state(run.index);
+    if artifact != original && !runs_path(&program, &state.workdir, &path_dirs(model, run.index), &artifact) {
         return Err(Skip::Unsupported(format!(
             "the binary moves to {artifact} after the build, which the start command does not run"
         )));
     }
-
-    // cgo.
-    let env_cgo = build
-        .cgo_prefix
-        .clone()
-        .or_else(|| facts.state(build.index).var("CGO_ENABLED").map(str::to_string));
-    let cgo_reason = match env_cgo.as_deref() {
-        Some("1") => Some("CGO_ENABLED=1 is set".to_string()),
-        Some(_) => None,
-        None => cgo_need(input, tpl),
-    };
-    let base = input.common.base_facts(&facts.image);
-    let link = match (&cgo_reason, base.musl) {
-        (None, _) => "static",
-        (Some(_), true) => "musl",
-        (Some(_), false) => "glibc",
-    };
-    let table = tpl
-        .runtimes
-        .get(link)
-        .ok_or_else(|| Skip::Unsupported(format!("templates/go.toml has no runtimes.{link} table")))?;
-    let needs = plan::needs(df, facts, split);
-    let name = artifact.rsplit('/').next().unwrap_or(&artifact).to_string();
-    let what = match &cgo_reason {
-        Some(r) => format!(
-            "a cgo binary linked to {} ({r})",
-            if base.musl { "musl" } else { "glibc" }
-        ),
-        None => "a static Go binary".to_string(),
-    };
-    let (kind, image, shell_note) = plan::choose_runtime(
-        table,
-        &what,
-        input.runtime,
-        &needs,
-        input.common,
-        &base,
-        &[artifact.clone(), name.clone()],
-    )?;
-
-    let mut builder_edits = Vec::new();
-    let mut notes = Vec::new();
-    match (&cgo_reason, env_cgo.as_deref()) {
-        (Some(r), _) => notes.push(format!("cgo kept: {r}")),
-        (None, Some(_)) => {}
-        (None, None) => {
-            match build.insert_at {
-                Some(at) => builder_edits.push(Edit::insert(at, "CGO_ENABLED=0 ")),
-                None => {
-                    let kw = if df.is_lowercase(build.index) { "env" } else { "ENV" };
-                    let start = df.line_span(build.index).start;
-                    builder_edits.push(Edit::insert(start, format!("{kw} CGO_ENABLED=0{}", df.newline)));
-                }
-            }
-            notes.push("CGO_ENABLED=0 added so the binary is static".into());
-        }
-    }
-    notes.extend(shell_note);
-
-    // Where the binary goes: the same path, unless the command finds it through a PATH
-    // directory the runtime image does not have.
-    let to = if !program.contains('/') {
-        let dir = artifact.rsplit_once('/').map_or("/", |(d, _)| d);
-        if tpl.runtime_path.iter().any(|d| d == dir) {
-            artifact.clone()
-        } else {
-            format!("/usr/local/bin/{name}")
-        }
-    } else {
-        artifact.clone()
-    };
-    let mut carries = vec![Carry {
-        from: artifact.clone(),
-        to,
-    }];
-    let mut command = run.words.clone();
-    if let Some((_, c)) = &run.cmd {
-        command.extend(c.iter().cloned());
-    }
-    // Files the Go source names in string literals (os.ReadFile("data/words.txt")...).
-    let sources: Vec<String> = crate::context::find_files(ctx, "", ".go", 2000)
-        .into_iter()
-        .filter(|f| !f.ends_with("_test.go") && !f.starts_with("vendor/"))
-        .collect();
-    let mut extra = input.extra_copy.to_vec();
-    extra.extend(super::literal_paths(ctx, &sources, &tpl.skip_files));
-    let input = &Input {
-        extra_copy: &extra,
-        ..*input
-    };
-    for c in runtime_files(
-        input,
-        &tpl.runtime_dirs,
-        &tpl.runtime_files,
-        &tpl.skip_files,
-        split,
-        &command,
-    ) {
-        if c.to != artifact && !carries.iter().any(|x| x.to == c.to) {
-            carries.push(c);
-        }
-    }
-    Ok(Spec {
-        language: Language::Go,
-        runtime: kind,
-        image,
-        split_after: split,
-        builder_edits,
-        builder_tail: Vec::new(),
-        carries,
-        runtime_lines: Vec::new(),
-        replace_commands: Vec::new(),
-        build_env: tpl.build_env.clone(),
-        notes,
-    })
+    Ok((split, artifact))
 }
 
-/// Why the program needs cgo, if it does.
-fn cgo_need(input: &Input<'_, '_>, tpl: &Template) -> Option<String> {
+/// Why the program needs cgo, if it does: `CGO_ENABLED=1`, a cgo module in go.mod/go.sum,
+/// or `import "C"` in the source.
+fn cgo_reason(input: &Input<'_, '_>, tpl: &Template, build: &Build) -> Option<String> {
+    let env = build
+        .cgo_prefix
+        .clone()
+        .or_else(|| input.model.state(build.index).var("CGO_ENABLED").map(str::to_string));
+    match env.as_deref() {
+        Some("1") => return Some("CGO_ENABLED=1 is set".to_string()),
+        Some(_) => return None,
+        None => {}
+    }
     let ctx = input.ctx;
     for f in ["go.mod", "go.sum"] {
         if let Some(text) = ctx.read(f)
-            && let Some(m) = tpl.cgo_modules.iter().find(|m| text.contains(m.as_str()))
+            && let Some(m) = tpl.cgo_modules.keys().find(|m| text.contains(m.as_str()))
         {
             return Some(format!("{f} requires {m}"));
         }
     }
-    for f in crate::context::find_files(ctx, "", ".go", 5000) {
-        if ctx.read(&f).is_some_and(|text| imports_c(&text)) {
-            return Some(format!("{f} imports \"C\""));
+    go_sources(input)
+        .into_iter()
+        .find(|f| ctx.read(f).is_some_and(|t| imports_c(&t)))
+        .map(|f| format!("{f} imports \"C\""))
+}
+
+/// `CGO_ENABLED=0` for a static binary unless the build already says which.
+fn cgo_edits(input: &Input<'_, '_>, build: &Build, cgo: &Option<String>, p: &mut Program) {
+    let df = input.df;
+    let set = build.cgo_prefix.is_some() || input.model.state(build.index).var("CGO_ENABLED").is_some();
+    match cgo {
+        Some(r) => p.notes.push(format!("cgo kept: {r}")),
+        None if set => {}
+        None => {
+            match build.insert_at {
+                Some(at) => p.builder_edits.push(Edit::insert(at, "CGO_ENABLED=0 ")),
+                None => {
+                    let kw = if df.is_lowercase(build.index) { "env" } else { "ENV" };
+                    let start = df.line_span(build.index).start;
+                    p.builder_edits
+                        .push(Edit::insert(start, format!("{kw} CGO_ENABLED=0{}", df.newline)));
+                }
+            }
+            p.notes.push("CGO_ENABLED=0 added so the binary is static".into());
         }
     }
-    None
+}
+
+/// The runtime packages a cgo binary links through the modules it uses.
+fn cgo_packages(input: &Input<'_, '_>, tpl: &Template, cgo: &Option<String>, musl: bool) -> Vec<String> {
+    if cgo.is_none() {
+        return Vec::new();
+    }
+    let family = if musl { "apk" } else { "apt" };
+    let mut out = Vec::new();
+    for f in ["go.mod", "go.sum"] {
+        let Some(text) = input.ctx.read(f) else { continue };
+        for (m, pkgs) in &tpl.cgo_modules {
+            if text.contains(m.as_str()) {
+                for p in pkgs.get(family).into_iter().flatten() {
+                    if !out.contains(p) {
+                        out.push(p.clone());
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The runtime images for a link kind.
+fn runtimes(input: &Input<'_, '_>, tpl: &Template, link: &str) -> Result<Runtimes, Skip> {
+    let table = tpl
+        .runtimes
+        .get(link)
+        .ok_or_else(|| Skip::Unsupported(format!("templates/go.toml has no runtimes.{link} table")))?;
+    let base = input.common.base_facts(&input.model.image);
+    Runtimes::from_table(
+        table,
+        |n| input.common.images.get(n).cloned(),
+        |p| crate::template::fill(p, &base),
+    )
+}
+
+/// Where the binary goes: the same path, unless the command finds it through a PATH directory
+/// the runtime image does not have.
+fn runtime_path(tpl: &Template, run: &RunCommand, artifact: &str) -> String {
+    let program = run.words.first().map(String::as_str).unwrap_or("");
+    let dir = artifact.rsplit_once('/').map_or("/", |(d, _)| d);
+    if program.contains('/') || tpl.runtime_path.iter().any(|d| d == dir) {
+        artifact.to_string()
+    } else {
+        format!("/usr/local/bin/{}", artifact.rsplit('/').next().unwrap_or(artifact))
+    }
+}
+
+/// What only the build uses: `vendor/` in the build directory, the module cache when the
+/// application directory is GOPATH, and the source tree when the program runs elsewhere.
+fn build_only(input: &Input<'_, '_>, tpl: &Template, build: &Build, run: &RunCommand) -> Vec<String> {
+    let model = input.model;
+    let app = &model.state(run.index).workdir;
+    let mut out = Vec::new();
+    // Build-only paths the context brings into the build directory (vendor/).
+    if let Some(ctx_dir) = model.context_dir_of(input.ctx, &build.dir, build.index) {
+        for p in &tpl.build_only {
+            let rel = crate::context::join(&ctx_dir, p);
+            if crate::runtime::files::copied_from_context(input, &rel, build.index) {
+                out.push(absolute(&build.dir, p));
+            }
+        }
+    }
+    // The module cache, when the application directory is GOPATH itself.
+    let gopath = model
+        .state(build.index)
+        .var("GOPATH")
+        .map_or_else(|| tpl.default_gopath.clone(), str::to_string);
+    if crate::runtime::files::under(&gopath, app) && input.ctx.is_file("go.sum") {
+        out.push(absolute(&gopath, "pkg"));
+    }
+    // Sources built outside the directory the program runs in: the binary is all it needs.
+    let outside = !crate::runtime::files::under(&build.dir, app) && !crate::runtime::files::under(app, &build.dir);
+    if outside && !input.common.is_system_dir(&build.dir) {
+        out.push(build.dir.clone());
+    }
+    out
+}
+
+/// The project's Go sources (tests, vendored and testdata files excluded).
+fn go_sources(input: &Input<'_, '_>) -> Vec<String> {
+    crate::context::find_files(input.ctx, "", ".go", 5000)
+        .into_iter()
+        .filter(|f| {
+            !f.ends_with("_test.go")
+                && !f.starts_with("vendor/")
+                && !f.contains("/testdata/")
+                && !f.contains("/vendor/")
+        })
+        .collect()
 }
 
 /// Whether Go source `text` has `import "C"`.
@@ -281,98 +293,131 @@ fn imports_c(text: &str) -> bool {
     })
 }
 
-/// Every `go build` / `go install` in the stage, with its artifact.
+/// Every `go build` / `go install` in the stage, with its artifacts.
 fn find_builds(input: &Input<'_, '_>, tpl: &Template) -> Vec<Build> {
-    let (df, facts) = (input.df, input.facts);
+    let (df, model) = (input.df, input.model);
     let mut out: Vec<Build> = Vec::new();
-    for i in facts.from + 1..df.instructions.len() {
+    for i in model.from + 1..df.instructions.len() {
         let Instruction::Run(r) = &df.instructions[i] else {
             continue;
         };
-        let shell_form = matches!(r.arguments, Command::Shell(_));
-        let state = facts.state(i);
-        let mut cwd = state.workdir.clone();
-        for cmd in run_commands(df, i) {
-            let (assigns, words) = shell::split_assignments(&cmd);
-            let Some(first) = words.first() else { continue };
-            if first.text == "cd" {
-                if let Some(dir) = words.get(1) {
-                    cwd = absolute(&cwd, &dir.text);
-                }
-                continue;
-            }
+        let shell_form = matches!(r.arguments, Command::Shell(_)) || !r.here_docs.is_empty();
+        let state = model.state(i);
+        for cmd in model.commands(i) {
+            let words = cmd.texts();
             if let Some(last) = out.last_mut().filter(|b| b.index == i) {
-                let mut a = last.artifact.clone();
-                track_move(&cmd, &cwd, &mut a, tpl);
-                last.artifact = a;
+                for a in &mut last.artifacts {
+                    track_move(&words, &cmd.cwd, a, tpl);
+                }
             }
-            if first.text != "go" || !matches!(words.get(1).map(|w| w.text.as_str()), Some("build" | "install")) {
+            if words.first().is_none_or(|w| w != "go")
+                || !matches!(words.get(1).map(String::as_str), Some("build" | "install"))
+            {
                 continue;
             }
-            let install = words[1].text == "install";
+            let assigns: Vec<(String, String)> = cmd
+                .assignments()
+                .iter()
+                .filter_map(|w| w.text.split_once('=').map(|(k, v)| (k.to_string(), state.expand(v))))
+                .collect();
             let var = |k: &str| -> Option<String> {
                 assigns
                     .iter()
                     .rev()
-                    .find_map(|w| w.text.strip_prefix(&format!("{k}=")).map(str::to_string))
+                    .find(|(n, _)| n == k)
+                    .map(|(_, v)| v.clone())
                     .or_else(|| state.var(k).map(str::to_string))
             };
-            let Some(artifact) = artifact_of(input, tpl, &words[2..], install, &cwd, &var) else {
+            let install = words[1] == "install";
+            let artifacts = artifacts_of(input, tpl, &words[2..], install, &cmd.cwd, &var);
+            if artifacts.is_empty() {
                 continue;
+            }
+            let platform = |raw: Option<&str>| {
+                raw.is_some_and(|v| {
+                    tpl.platform_args
+                        .iter()
+                        .any(|a| v.contains(&format!("${a}")) || v.contains(&format!("${{{a}")))
+                })
+            };
+            let raw_of = |k: &str| {
+                cmd.assignments()
+                    .iter()
+                    .rev()
+                    .find_map(|w| w.text.strip_prefix(&format!("{k}=")).map(str::to_string))
+                    .or_else(|| raw_env(input, i, k))
             };
             let cross = [("GOOS", "linux"), ("GOARCH", "amd64")]
                 .iter()
+                .filter(|(k, _)| !platform(raw_of(k).as_deref()))
                 .filter_map(|(k, native)| {
                     var(k)
                         .filter(|v| v != native && !v.is_empty())
                         .map(|v| format!("{k}={v}"))
                 })
                 .next();
-            let cgo_prefix = assigns
-                .iter()
-                .rev()
-                .find_map(|w| w.text.strip_prefix("CGO_ENABLED=").map(str::to_string));
-            let insert_at = (shell_form || !r.here_docs.is_empty()).then(|| cmd[0].start);
             let remote = words[2..]
                 .iter()
-                .find(|w| !w.text.starts_with('-') && w.text.contains('@'))
+                .find(|w| !w.starts_with('-') && w.contains('@'))
                 .filter(|_| install)
-                .map(|w| w.text.clone());
+                .cloned();
             out.push(Build {
                 index: i,
-                artifact,
-                insert_at,
-                cgo_prefix,
+                artifacts,
+                insert_at: (shell_form && !cmd.nested).then(|| cmd.words[0].start),
+                cgo_prefix: assigns
+                    .iter()
+                    .rev()
+                    .find(|(k, _)| k == "CGO_ENABLED")
+                    .map(|(_, v)| v.clone()),
                 cross,
                 remote,
+                dir: cmd.cwd.clone(),
             });
         }
     }
     out
 }
 
+/// The ENV or ARG value of `name` as written (unexpanded) in the last instruction before `i`
+/// that sets it.
+fn raw_env(input: &Input<'_, '_>, i: usize, name: &str) -> Option<String> {
+    let df = input.df;
+    (input.model.from + 1..i).rev().find_map(|j| match &df.instructions[j] {
+        Instruction::Env(e) => crate::detect::parse_env(&e.arguments.value, df.escape)
+            .into_iter()
+            .rev()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v),
+        Instruction::Arg(a) => crate::detect::parse_arg(&a.arguments.value)
+            .into_iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.unwrap_or_else(|| format!("${{{name}}}"))),
+        _ => None,
+    })
+}
+
 /// Follows `mv`/`cp`/`install` of the artifact to its new place.
-fn track_move(cmd: &[Word], cwd: &str, artifact: &mut String, tpl: &Template) {
-    super::follow_move(cmd, cwd, artifact, |d| {
-        tpl.path.iter().chain(&tpl.runtime_path).any(|p| p == d)
+fn track_move(words: &[String], cwd: &str, artifact: &mut String, tpl: &Template) {
+    super::follow_move(words, cwd, artifact, |d| {
+        tpl.runtime_path.iter().any(|p| p == d) || d == "/go/bin"
     });
 }
 
-/// Where `go build|install ARGS` puts its binary.
-fn artifact_of(
+/// Where `go build|install ARGS` run in `cwd` puts its binaries.
+fn artifacts_of(
     input: &Input<'_, '_>,
     tpl: &Template,
-    args: &[Word],
+    args: &[String],
     install: bool,
     cwd: &str,
     var: &dyn Fn(&str) -> Option<String>,
-) -> Option<String> {
+) -> Vec<String> {
     let mut output = None;
     let mut packages = Vec::new();
     let mut dir = cwd.to_string();
     let mut it = args.iter();
-    while let Some(w) = it.next() {
-        let t = w.text.as_str();
+    while let Some(t) = it.next() {
         if let Some(flag) = t.strip_prefix("--").or_else(|| t.strip_prefix('-')) {
             let (name, inline) = match flag.split_once('=') {
                 Some((n, v)) => (n, Some(v.to_string())),
@@ -380,7 +425,7 @@ fn artifact_of(
             };
             let takes_value = tpl.value_flags.iter().any(|f| f == name);
             let value = if takes_value && inline.is_none() {
-                it.next().map(|w| w.text.clone())
+                it.next().cloned()
             } else {
                 inline
             };
@@ -390,50 +435,105 @@ fn artifact_of(
                 _ => {}
             }
         } else {
-            packages.push(t.to_string());
+            packages.push(t.clone());
         }
     }
     if packages.is_empty() {
         packages.push(".".into());
     }
-    let name = if packages.iter().all(|p| p.ends_with(".go")) {
+    let names: Vec<String> = if packages.iter().all(|p| p.ends_with(".go")) {
         let first = &packages[0];
-        first
-            .rsplit('/')
-            .next()
-            .unwrap_or(first)
-            .trim_end_matches(".go")
-            .to_string()
-    } else if packages.len() == 1 && packages[0].contains("...") {
-        // `./...` builds every main package below: fine when there is exactly one.
-        match main_packages(input.ctx).as_slice() {
-            [only] if only.is_empty() => input
-                .ctx
-                .read("go.mod")
-                .and_then(|m| module_path(&m))
-                .map(|m| last_element(&m))?,
-            [only] => last_element(only),
-            _ => return None,
+        vec![
+            first
+                .rsplit('/')
+                .next()
+                .unwrap_or(first)
+                .trim_end_matches(".go")
+                .to_string(),
+        ]
+    } else if packages.iter().any(|p| p.contains("...")) {
+        let mut names = Vec::new();
+        for p in &packages {
+            names.extend(pattern_mains(input, p, &dir));
         }
+        names
     } else if packages.len() == 1 {
-        package_name(input, &packages[0], &dir)?
+        package_name(input, &packages[0], &dir).into_iter().collect()
     } else {
-        return None;
+        Vec::new()
     };
-    if install {
-        let bin =
-            var("GOBIN").unwrap_or_else(|| format!("{}/bin", var("GOPATH").unwrap_or_else(|| tpl.gopath.clone())));
-        return Some(absolute("/", &format!("{bin}/{name}")));
-    }
-    Some(match output {
-        Some(o) => {
-            let p = absolute(&dir, &o);
-            let is_dir =
-                o.ends_with('/') || o == "." || p == dir || tpl.path.iter().chain(&tpl.runtime_path).any(|d| *d == p);
-            if is_dir { absolute(&p, &name) } else { p }
+    let gopath = var("GOPATH").unwrap_or_else(|| tpl.default_gopath.clone());
+    names
+        .into_iter()
+        .map(|name| {
+            if install {
+                let bin = var("GOBIN").unwrap_or_else(|| format!("{gopath}/bin"));
+                return absolute("/", &format!("{bin}/{name}"));
+            }
+            match &output {
+                Some(o) => {
+                    let p = absolute(&dir, o);
+                    let is_dir = o.ends_with('/')
+                        || o == "."
+                        || p == dir
+                        || tpl.runtime_path.contains(&p)
+                        || p == absolute(&gopath, "bin");
+                    if is_dir { absolute(&p, &name) } else { p }
+                }
+                None => absolute(&dir, &name),
+            }
+        })
+        .collect()
+}
+
+/// The binary names of the main packages a `./...` pattern matches, built in image directory
+/// `dir`.
+fn pattern_mains(input: &Input<'_, '_>, pattern: &str, dir: &str) -> Vec<String> {
+    let Some(root) = context_dir_of(input, dir) else {
+        return Vec::new();
+    };
+    let prefix = pattern
+        .trim_start_matches("./")
+        .trim_end_matches("...")
+        .trim_end_matches('/');
+    let base = crate::context::join(&root, prefix);
+    let module = module_root(input, &root);
+    main_packages(input.ctx)
+        .into_iter()
+        .filter(|d| base.is_empty() || *d == base || d.starts_with(&format!("{base}/")))
+        .filter_map(|d| {
+            if let Some((mdir, mpath)) = &module
+                && d == *mdir
+            {
+                return Some(last_element(mpath));
+            }
+            d.rsplit('/')
+                .next()
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+                .or_else(|| module.as_ref().map(|(_, m)| last_element(m)))
+        })
+        .collect()
+}
+
+/// The context directory that lands at image directory `dir`.
+fn context_dir_of(input: &Input<'_, '_>, dir: &str) -> Option<String> {
+    input.model.context_dir_of(input.ctx, dir, input.df.instructions.len())
+}
+
+/// The go.mod nearest `dir` (a context directory) going up: its directory and module path.
+fn module_root(input: &Input<'_, '_>, dir: &str) -> Option<(String, String)> {
+    let mut d = dir.to_string();
+    loop {
+        let f = crate::context::join(&d, "go.mod");
+        if let Some(m) = input.ctx.read(&f).and_then(|t| module_path(&t)) {
+            return Some((d, m));
         }
-        None => absolute(&dir, &name),
-    })
+        if d.is_empty() {
+            return None;
+        }
+        d = d.rsplit_once('/').map_or(String::new(), |(p, _)| p.to_string());
+    }
 }
 
 /// The binary name Go gives package `pkg` built in image directory `dir`.
@@ -442,42 +542,15 @@ fn package_name(input: &Input<'_, '_>, pkg: &str, dir: &str) -> Option<String> {
     if pkg == "." || pkg == "./" || pkg.starts_with("./") || pkg.starts_with("../") {
         let target = absolute(dir, pkg);
         // In module mode the root package is named after the module path.
-        if let Some(module) = module_at(input, &target) {
-            return Some(last_element(&module));
+        if let Some(ctx_dir) = context_dir_of(input, &target)
+            && let Some((mdir, m)) = module_root(input, &ctx_dir)
+            && mdir == ctx_dir
+        {
+            return Some(last_element(&m));
         }
         return target.rsplit('/').next().filter(|s| !s.is_empty()).map(str::to_string);
     }
     Some(last_element(pkg))
-}
-
-/// The module path when `dir` (an image path) is a module root brought in from the context.
-fn module_at(input: &Input<'_, '_>, dir: &str) -> Option<String> {
-    let split = input.df.instructions.len();
-    let mut stack = vec![String::new()];
-    let mut seen = 0;
-    while let Some(d) = stack.pop() {
-        seen += 1;
-        if seen > 200 {
-            break;
-        }
-        let gomod = crate::context::join(&d, "go.mod");
-        if input.ctx.is_file(&gomod)
-            && input.facts.image_path_of(input.ctx, &gomod, split).as_deref()
-                == Some(format!("{}/go.mod", dir.trim_end_matches('/')).as_str())
-        {
-            return module_path(&input.ctx.read(&gomod)?);
-        }
-        for name in input.ctx.list(&d) {
-            let p = crate::context::join(&d, &name);
-            if input.ctx.is_dir(&p)
-                && !matches!(name.as_str(), ".git" | "vendor" | "node_modules")
-                && d.matches('/').count() < 3
-            {
-                stack.push(p);
-            }
-        }
-    }
-    None
 }
 
 /// The `module` line of a go.mod.
@@ -521,6 +594,10 @@ fn last_element(path: &str) -> String {
     }
 }
 
+/// Unused map type kept for the template's per-family package lists.
+#[allow(dead_code)]
+type Families = BTreeMap<String, Vec<String>>;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -531,5 +608,9 @@ mod tests {
         assert_eq!(last_element("example.com/greeter"), "greeter");
         assert!(imports_c("package main\n\n// #include <x.h>\nimport \"C\"\n"));
         assert!(!imports_c("import \"fmt\""));
+        assert_eq!(
+            module_path("module example.com/x\n\ngo 1.22\n").as_deref(),
+            Some("example.com/x")
+        );
     }
 }

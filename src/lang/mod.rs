@@ -1,36 +1,167 @@
-//! Languages: each module reads the [`Facts`](crate::detect::Facts) of a single-stage
-//! Dockerfile plus its build context and decides a [`Spec`](crate::plan::Spec): the artifact,
-//! the runtime image and what to carry. Template data comes from `templates/<lang>.toml`.
+//! Languages: each module reads the builder image's [`Model`] and the build context and answers
+//! only what is language-specific, as a [`Program`]: which artifact the container runs and
+//! where the build puts it, how it links (which runtime images can run it), which paths only
+//! the build uses, how the start command changes, and which programs the code itself starts.
+//! Everything else (user, system packages, files, metadata) is decided once for all languages
+//! by [`crate::runtime`]. Template data comes from `templates/<lang>.toml`.
 
 pub mod go;
 pub mod node;
 pub mod rust;
 
+use crate::Skip;
 use crate::context::BuildContext;
-
-use crate::detect::Facts;
-use crate::parse::Dockerfile;
-use crate::template::{Common, RuntimeKind};
+use crate::detect::{Language, absolute, command_words};
+use crate::model::Model;
+use crate::parse::{Command, Dockerfile, Instruction};
+use crate::plan::Carry;
+use crate::render::Edit;
+use crate::template::{Common, LinkRuntimes, RuntimeImage, RuntimeKind};
 
 /// Everything a language module gets.
 pub struct Input<'a, 'b> {
     /// The parsed Dockerfile.
     pub df: &'a Dockerfile<'b>,
-    /// Facts about its one stage.
-    pub facts: &'a Facts,
+    /// The builder image's end state.
+    pub model: &'a Model,
     /// The build context.
     pub ctx: &'a dyn BuildContext,
     /// Shared template data.
     pub common: &'a Common,
     /// The runtime family asked for (command line, then config), if any.
     pub runtime: Option<RuntimeKind>,
+    /// Whether a non-root runtime was asked for (`--nonroot`, config `nonroot = true`).
+    pub nonroot: bool,
     /// Extra context paths to carry into the runtime stage (config `copy`).
     pub extra_copy: &'a [String],
     /// The config's `prune` setting for this language (`false`: keep devDependencies).
     pub prune: Option<bool>,
 }
 
-/// Context paths ignored by `.dockerignore` never reach the image, so they are never carried.
+/// The runtime images that can run a program, already filled for this builder.
+#[derive(Debug, Clone)]
+pub struct Runtimes {
+    /// The family chosen when nobody asks.
+    pub default: RuntimeKind,
+    /// The images by family, in the order they are tried.
+    pub images: Vec<(RuntimeKind, RuntimeImage)>,
+}
+
+impl Runtimes {
+    /// Fills `table` (names of `images`) with `fill`.
+    pub fn from_table(
+        table: &LinkRuntimes,
+        lookup: impl Fn(&str) -> Option<RuntimeImage>,
+        fill: impl Fn(&str) -> String,
+    ) -> Result<Runtimes, Skip> {
+        let mut images = Vec::new();
+        for kind in [
+            RuntimeKind::Distroless,
+            RuntimeKind::Alpine,
+            RuntimeKind::DebianSlim,
+            RuntimeKind::Scratch,
+        ] {
+            let Some(name) = table.get(kind) else { continue };
+            let Some(img) = lookup(name) else {
+                return Err(Skip::Unsupported(format!(
+                    "the templates name a runtime image `{name}` they do not define"
+                )));
+            };
+            images.push((kind, img.filled(&fill)));
+        }
+        Ok(Runtimes {
+            default: table.default,
+            images,
+        })
+    }
+
+    /// The image for `kind`.
+    pub fn get(&self, kind: RuntimeKind) -> Option<&RuntimeImage> {
+        self.images.iter().find(|(k, _)| *k == kind).map(|(_, i)| i)
+    }
+}
+
+/// A program the app's own code starts (`exec.Command("git", ...)`), and where that was seen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Exec {
+    /// The program as written.
+    pub program: String,
+    /// Where (`main.go`, `ENTRYPOINT script start.sh`).
+    pub at: String,
+}
+
+/// What a language module decided.
+#[derive(Debug, Clone)]
+pub struct Program {
+    /// The language.
+    pub language: Language,
+    /// The runtime stage starts after this instruction.
+    pub split_after: usize,
+    /// What the program is, for messages (`a static Go binary`).
+    pub what: String,
+    /// The runtime images that can run it.
+    pub runtimes: Runtimes,
+    /// Built binaries: where the build put them and where they go.
+    pub artifacts: Vec<Carry>,
+    /// Absolute paths only the build uses, removed in the builder after the build so that
+    /// copying their directory leaves them behind (`/app/vendor`, `/app/target/release/deps`).
+    pub build_only: Vec<String>,
+    /// Edits inside the builder stage (e.g. `CGO_ENABLED=0`).
+    pub builder_edits: Vec<Edit>,
+    /// Instructions appended to the builder stage (e.g. `RUN npm prune --omit=dev`).
+    pub builder_tail: Vec<String>,
+    /// CMD/ENTRYPOINT instructions to rewrite to these exec-form words.
+    pub replace_commands: Vec<(usize, Vec<String>)>,
+    /// System packages the program needs at run time, named for the runtime's package manager
+    /// (`libssl3` for openssl-sys, `libgcc` for a dynamic musl binary, `openssl` for Prisma).
+    pub packages: Vec<String>,
+    /// Programs the app's code starts.
+    pub executes: Vec<Exec>,
+    /// ENV names that only matter to the build and are not carried.
+    pub build_env: Vec<String>,
+    /// Extra runtime instructions (after the copies).
+    pub runtime_lines: Vec<String>,
+    /// ENV the runtime stage adds (name, value).
+    pub env_added: Vec<(String, String)>,
+    /// Programs the rewrite puts in the image itself (the binary, node, npm...).
+    pub own: Vec<String>,
+    /// Whether the program reads the system's CA bundle and time zone data (Go, Rust; Node
+    /// brings its own).
+    pub system_data: bool,
+    /// What stays behind by a rule that is not a removal (devDependencies after a prune), as
+    /// absolute globs.
+    pub dropped_globs: Vec<String>,
+    /// Remarks for the summary.
+    pub notes: Vec<String>,
+}
+
+impl Program {
+    /// An empty answer for `language` splitting after `split_after` onto `runtimes`.
+    pub fn new(language: Language, split_after: usize, what: String, runtimes: Runtimes) -> Program {
+        Program {
+            language,
+            split_after,
+            what,
+            runtimes,
+            artifacts: Vec::new(),
+            build_only: Vec::new(),
+            builder_edits: Vec::new(),
+            builder_tail: Vec::new(),
+            replace_commands: Vec::new(),
+            packages: Vec::new(),
+            executes: Vec::new(),
+            build_env: Vec::new(),
+            runtime_lines: Vec::new(),
+            env_added: Vec::new(),
+            own: Vec::new(),
+            system_data: true,
+            dropped_globs: Vec::new(),
+            notes: Vec::new(),
+        }
+    }
+}
+
+/// Context paths ignored by `.dockerignore` never reach the image.
 pub fn dockerignored(ctx: &dyn BuildContext, path: &str) -> bool {
     let Some(text) = ctx.read(".dockerignore") else {
         return false;
@@ -68,210 +199,141 @@ pub fn dockerignored(ctx: &dyn BuildContext, path: &str) -> bool {
 pub struct RunCommand {
     /// Instruction index of the part that names the program (ENTRYPOINT if set, else CMD).
     pub index: usize,
-    /// Its words (shell form is split into words).
+    /// Its words (shell form is split into words; `["sh", "-c", "x y"]` reads as `x y`).
     pub words: Vec<String>,
-    /// Whether that part is in shell form.
+    /// Whether that part is in shell form (or an exec-form `sh -c`).
     pub shell: bool,
     /// The CMD index and words when an exec-form ENTRYPOINT takes CMD as arguments.
     pub cmd: Option<(usize, Vec<String>)>,
+    /// The whole shell text when the part is in shell form (or an exec-form `sh -c`).
+    pub script: Option<String>,
+}
+
+impl RunCommand {
+    /// Every simple command of the start command: the shell text's commands, or the words.
+    pub fn commands(&self) -> Vec<Vec<String>> {
+        match &self.script {
+            Some(s) => crate::shell::commands(s, '\\')
+                .into_iter()
+                .map(|ws| {
+                    crate::shell::split_assignments(&ws)
+                        .1
+                        .iter()
+                        .map(|w| w.text.clone())
+                        .collect()
+                })
+                .collect(),
+            None => vec![self.all_words()],
+        }
+    }
+
+    /// All words: ENTRYPOINT then CMD.
+    pub fn all_words(&self) -> Vec<String> {
+        let mut w = self.words.clone();
+        if let Some((_, c)) = &self.cmd {
+            w.extend(c.iter().cloned());
+        }
+        w
+    }
+}
+
+/// The words of a CMD/ENTRYPOINT, with an exec-form `sh -c "..."` read as the shell-form
+/// command it runs.
+fn start_words(c: &Command<'_>, escape: char) -> (Vec<String>, bool, Option<String>) {
+    let (words, shell) = command_words(c, escape);
+    if !shell
+        && let [sh, flag, script] = words.as_slice()
+        && matches!(sh.rsplit('/').next(), Some("sh" | "bash" | "ash" | "dash"))
+        && flag == "-c"
+    {
+        let inner = crate::shell::commands(script, '\\')
+            .into_iter()
+            .next()
+            .unwrap_or_default();
+        return (inner.into_iter().map(|w| w.text).collect(), true, Some(script.clone()));
+    }
+    let script = match c {
+        Command::Shell(s) if shell => Some(s.value.to_string()),
+        _ => None,
+    };
+    (words, shell, script)
 }
 
 /// The effective start command of the stage, if any.
-pub fn run_command(df: &Dockerfile<'_>, facts: &Facts) -> Option<RunCommand> {
-    use crate::parse::Instruction;
+pub fn run_command(df: &Dockerfile<'_>, model: &Model) -> Option<RunCommand> {
     let mut ep = None;
     let mut cmd = None;
-    for (i, ins) in df.instructions.iter().enumerate().skip(facts.from + 1) {
+    for (i, ins) in df.instructions.iter().enumerate().skip(model.from + 1) {
         match ins {
             Instruction::Entrypoint(e) => {
-                ep = Some((i, crate::detect::command_words(&e.arguments, df.escape)));
+                ep = Some((i, start_words(&e.arguments, df.escape)));
                 cmd = None; // ENTRYPOINT resets an earlier CMD
             }
-            Instruction::Cmd(c) => cmd = Some((i, crate::detect::command_words(&c.arguments, df.escape))),
+            Instruction::Cmd(c) => cmd = Some((i, start_words(&c.arguments, df.escape))),
             _ => {}
         }
     }
     match (ep, cmd) {
-        (Some((i, (words, shell))), cmd) => Some(RunCommand {
+        (Some((i, (words, shell, script))), cmd) => Some(RunCommand {
             index: i,
             words,
             shell,
-            cmd: if shell { None } else { cmd.map(|(j, (w, _))| (j, w)) },
+            cmd: if shell { None } else { cmd.map(|(j, (w, _, _))| (j, w)) },
+            script,
         }),
-        (None, Some((i, (words, shell)))) => Some(RunCommand {
+        (None, Some((i, (words, shell, script)))) => Some(RunCommand {
             index: i,
             words,
             shell,
             cmd: None,
+            script,
         }),
         (None, None) => None,
     }
 }
 
-/// Context files the program reads at run time and that the builder image holds: directories
-/// and file patterns from the template, paths named in the start command, and the config's
-/// extra `copy` list. Each is carried to the same absolute path.
-pub fn runtime_files(
-    input: &Input<'_, '_>,
-    dirs: &[String],
-    files: &[String],
-    skip: &[String],
-    split: usize,
-    command: &[String],
-) -> Vec<crate::plan::Carry> {
-    let ctx = input.ctx;
-    let mut wanted: Vec<String> = Vec::new();
-    for name in ctx.list("") {
-        let is_dir = ctx.is_dir(&name);
-        let hit = if is_dir {
-            dirs.contains(&name)
-        } else {
-            files.iter().any(|g| crate::detect::glob_match(g, &name))
-                && !skip.iter().any(|g| crate::detect::glob_match(g, &name))
-        };
-        if hit {
-            wanted.push(name);
-        }
-    }
-    // Paths named in the command (`--config conf/app.yml`, `-templates=views`).
-    let state = input.facts.state(split + 1);
-    for arg in command.iter().skip(1) {
-        let value = arg.rsplit_once('=').map_or(arg.as_str(), |(_, v)| v);
-        if value.is_empty() || value.starts_with('-') {
-            continue;
-        }
-        for rel in candidates_for(input, value, &state.workdir, split) {
-            wanted.push(rel);
-        }
-    }
-    wanted.extend(
-        input
-            .extra_copy
-            .iter()
-            .map(|p| p.trim_start_matches("./").trim_end_matches('/').to_string()),
-    );
-    let mut carries: Vec<crate::plan::Carry> = Vec::new();
-    // Files the Dockerfile itself writes with `COPY <<EOF /path` are part of the image too.
-    for c in input
-        .facts
-        .copies
-        .iter()
-        .filter(|c| c.heredoc && c.index <= split && !c.dest.ends_with('/'))
-    {
-        if !carries.iter().any(|x| x.to == c.dest) {
-            carries.push(crate::plan::Carry {
-                from: c.dest.clone(),
-                to: c.dest.clone(),
-            });
-        }
-    }
-    for rel in wanted {
-        if dockerignored(ctx, &rel) {
-            continue;
-        }
-        let Some(path) = input.facts.image_path_of(input.ctx, &rel, split + 1) else {
-            continue;
-        };
-        if carries
-            .iter()
-            .any(|c| path == c.to || path.starts_with(&format!("{}/", c.to)))
-        {
-            continue;
-        }
-        carries.retain(|c| !c.to.starts_with(&format!("{path}/")));
-        carries.push(crate::plan::Carry {
-            from: path.clone(),
-            to: path,
-        });
-    }
-    carries
+/// Whether `run` is an exec-form `sh -c` at instruction `i` (rewriting it would change it).
+pub fn is_exec_shell(df: &Dockerfile<'_>, i: usize) -> bool {
+    let c = match df.instructions.get(i) {
+        Some(Instruction::Cmd(c)) => &c.arguments,
+        Some(Instruction::Entrypoint(e)) => &e.arguments,
+        _ => return false,
+    };
+    matches!(c, Command::Exec(_)) && start_words(c, df.escape).1
 }
 
-/// Context paths that land at `value` (resolved against `workdir`) in the image.
-fn candidates_for(input: &Input<'_, '_>, value: &str, workdir: &str, split: usize) -> Vec<String> {
-    let target = crate::detect::absolute(workdir, value);
-    let mut out = Vec::new();
-    // Try the value itself and its leading path elements as context paths.
-    let rel = value.trim_start_matches("./");
-    if !rel.starts_with('/')
-        && (input.ctx.is_file(rel) || input.ctx.is_dir(rel))
-        && input.facts.image_path_of(input.ctx, rel, split + 1).as_deref() == Some(target.as_str())
-    {
-        out.push(rel.to_string());
-    }
-    out
-}
-
-/// Context paths named by string literals in source files (`os.ReadFile("data/words.txt")`,
-/// `ParseGlob("templates/*.html")`, `include_str!` excluded by the caller's choice of files).
-/// A literal counts when it names a file or directory that exists in the context; a glob counts
-/// for the directory before its first wildcard. `skip` holds file patterns never returned.
-pub fn literal_paths(ctx: &dyn BuildContext, sources: &[String], skip: &[String]) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    // Only literals whose first element is an entry of the context root can name a context
-    // path: checking that against one listing spares a file-system question per literal.
-    let root = ctx.list("");
-    for file in sources {
-        let Some(text) = ctx.read(file) else { continue };
-        for lit in string_literals(&text) {
-            let v = lit.trim_start_matches("./").trim_end_matches('/');
-            let v = match v.find(['*', '?', '[']) {
-                Some(p) => v[..p].rsplit_once('/').map_or("", |(d, _)| d),
-                None => v,
-            };
-            if v.is_empty()
-                || v.starts_with('/')
-                || v.contains("..")
-                || v.contains(char::is_whitespace)
-                || v.len() > 200
-            {
-                continue;
-            }
-            let base = v.rsplit('/').next().unwrap_or(v);
-            if skip.iter().any(|g| crate::detect::glob_match(g, base)) {
-                continue;
-            }
-            let first = v.split('/').next().unwrap_or(v);
-            if !root.iter().any(|e| e == first) {
-                continue;
-            }
-            if (ctx.is_file(v) || ctx.is_dir(v)) && !out.iter().any(|o| o == v) {
-                out.push(v.to_string());
-            }
-        }
-    }
-    out
-}
-
-/// The contents of `"..."` and `` `...` `` literals in C-like source (escapes kept raw).
-fn string_literals(text: &str) -> Vec<&str> {
-    let b = text.as_bytes();
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < b.len() {
-        match b[i] {
-            b'/' if b.get(i + 1) == Some(&b'/') => {
-                i = text[i..].find('\n').map_or(b.len(), |p| i + p);
-            }
-            q @ (b'"' | b'`') => {
-                let start = i + 1;
-                let mut j = start;
-                while j < b.len() && b[j] != q && b[j] != b'\n' {
-                    if b[j] == b'\\' && q == b'"' {
-                        j += 1;
-                    }
-                    j += 1;
+/// Programs started by the code in `sources` (context paths), found by the call patterns of a
+/// language: each pattern is the text just before the program's string literal, e.g.
+/// `exec.Command(` or `Command::new(`. Only literal names count.
+pub fn scan_execs(ctx: &dyn BuildContext, sources: &[String], patterns: &[String]) -> Vec<Exec> {
+    let mut out: Vec<Exec> = Vec::new();
+    for f in sources {
+        let Some(text) = ctx.read(f) else { continue };
+        for pat in patterns {
+            let mut rest = text.as_str();
+            while let Some(p) = rest.find(pat.as_str()) {
+                rest = &rest[p + pat.len()..];
+                let after = rest.trim_start();
+                let Some(q) = after.chars().next().filter(|c| matches!(c, '"' | '\'' | '`')) else {
+                    continue;
+                };
+                let body = &after[1..];
+                let Some(end) = body.find(q) else { continue };
+                let lit = &body[..end];
+                // `exec("git status")` in Node: the program is the first word.
+                let program = lit.split_whitespace().next().unwrap_or("");
+                let plausible = !program.is_empty()
+                    && program.len() < 100
+                    && program
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || "-_./+".contains(c));
+                if plausible && !out.iter().any(|e| e.program == program) {
+                    out.push(Exec {
+                        program: program.to_string(),
+                        at: f.clone(),
+                    });
                 }
-                if j < b.len() && b[j] == q && text.is_char_boundary(start) && text.is_char_boundary(j) {
-                    out.push(&text[start..j]);
-                }
-                i = j + 1;
             }
-            b'\'' => {
-                // A character literal: skip it so '"' does not open a string.
-                i += if b.get(i + 1) == Some(&b'\\') { 4 } else { 3 };
-            }
-            _ => i += 1,
         }
     }
     out
@@ -280,16 +342,14 @@ fn string_literals(text: &str) -> Vec<&str> {
 /// Follows `mv`/`cp`/`install SRC DEST` of the file at `artifact` (an image path) to its new
 /// place. `DEST` is a directory when it ends with `/`, is `.` or the working directory, or is one
 /// of the directories `known_dir` names.
-pub fn follow_move(cmd: &[crate::shell::Word], cwd: &str, artifact: &mut String, known_dir: impl Fn(&str) -> bool) {
-    use crate::detect::absolute;
-    let words = crate::shell::split_assignments(cmd).1;
+pub fn follow_move(words: &[String], cwd: &str, artifact: &mut String, known_dir: impl Fn(&str) -> bool) {
     let Some(first) = words.first() else { return };
-    if !matches!(first.text.as_str(), "mv" | "cp" | "install") {
+    if !matches!(first.as_str(), "mv" | "cp" | "install") {
         return;
     }
     let args: Vec<&str> = words[1..]
         .iter()
-        .map(|w| w.text.as_str())
+        .map(String::as_str)
         .filter(|w| !w.starts_with('-'))
         .collect();
     if args.len() != 2 || absolute(cwd, args[0]) != *artifact {
@@ -299,4 +359,70 @@ pub fn follow_move(cmd: &[crate::shell::Word], cwd: &str, artifact: &mut String,
     let name = artifact.rsplit('/').next().unwrap_or_default().to_string();
     let is_dir = args[1].ends_with('/') || args[1] == "." || dest == cwd || known_dir(&dest);
     *artifact = if is_dir { absolute(&dest, &name) } else { dest };
+}
+
+/// Resolves a start program to the image path it runs: a path through the WORKDIR, or a bare
+/// name through the PATH directories.
+pub fn runs_path(program: &str, workdir: &str, path_dirs: &[String], candidate: &str) -> bool {
+    if program.contains('/') {
+        absolute(workdir, program) == candidate
+    } else {
+        let (dir, name) = candidate.rsplit_once('/').unwrap_or(("", candidate));
+        name == program && path_dirs.iter().any(|d| absolute("/", d) == absolute("/", dir))
+    }
+}
+
+/// The PATH directories in force at instruction `i`.
+pub fn path_dirs(model: &Model, i: usize) -> Vec<String> {
+    model
+        .state(i)
+        .var("PATH")
+        .unwrap_or("/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin")
+        .split(':')
+        .filter(|d| !d.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::context::MemContext;
+
+    #[test]
+    fn execs_are_read_from_call_sites() {
+        let ctx = MemContext::new()
+            .with(
+                "main.go",
+                "cmd := exec.Command(\"git\", \"log\")\nexec.Command(name)\nexec.CommandContext(ctx, \"ls\")",
+            )
+            .with(
+                "a.js",
+                "const { execSync } = require('child_process'); execSync('convert a.png b.jpg')",
+            );
+        let found = scan_execs(
+            &ctx,
+            &["main.go".into()],
+            &["exec.Command(".into(), "exec.CommandContext(ctx,".into()],
+        );
+        assert_eq!(
+            found.iter().map(|e| e.program.as_str()).collect::<Vec<_>>(),
+            vec!["git", "ls"]
+        );
+        let found = scan_execs(&ctx, &["a.js".into()], &["execSync(".into()]);
+        assert_eq!(found[0].program, "convert");
+    }
+
+    #[test]
+    fn moves_are_followed() {
+        let w = |s: &str| s.split_whitespace().map(str::to_string).collect::<Vec<_>>();
+        let mut a = "/app/server".to_string();
+        follow_move(&w("mv server /usr/local/bin/"), "/app", &mut a, |_| false);
+        assert_eq!(a, "/usr/local/bin/server");
+        let mut a = "/app/server".to_string();
+        follow_move(&w("cp server /bin"), "/app", &mut a, |d| d == "/bin");
+        assert_eq!(a, "/bin/server");
+        assert!(runs_path("server", "/", &["/bin".into()], "/bin/server"));
+        assert!(runs_path("./server", "/app", &[], "/app/server"));
+    }
 }

@@ -12,6 +12,10 @@ use serde::Deserialize;
 
 use crate::detect::ImageRef;
 
+pub mod go;
+pub mod node;
+pub mod rust;
+
 /// The runtime image families a user can ask for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -59,56 +63,170 @@ impl FromStr for RuntimeKind {
     }
 }
 
-/// One runtime image choice.
-#[derive(Debug, Clone, Deserialize)]
+/// One runtime image, as `[images.NAME]` in the templates describes it.
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RuntimeImage {
-    /// Image pattern, e.g. `gcr.io/distroless/static-debian{debian}:nonroot`.
+    /// Image pattern of the variant that runs as root, e.g. `gcr.io/distroless/static-debian{debian}:latest`.
     pub image: String,
-    /// Whether it has `/bin/sh`.
+    /// Image pattern of the variant that runs as a non-root user, when the family publishes one.
     #[serde(default)]
-    pub shell: bool,
+    pub nonroot: Option<String>,
+    /// The USER a non-root runtime gets when there is no `nonroot` image.
+    #[serde(default)]
+    pub nonroot_user: Option<String>,
     /// The image's own WORKDIR, when not `/`.
     #[serde(default)]
     pub workdir: Option<String>,
+    /// The `nonroot` image's own WORKDIR, when not `/`.
+    #[serde(default)]
+    pub nonroot_workdir: Option<String>,
+    /// Whether it has `/bin/sh`.
+    #[serde(default)]
+    pub shell: bool,
+    /// Its package manager (`apt`, `apk`), if any.
+    #[serde(default)]
+    pub manager: Option<String>,
     /// Whether CA certificates must be copied from the builder (scratch).
     #[serde(default)]
     pub certs: bool,
     /// User names the image's /etc/passwd knows.
     #[serde(default)]
     pub users: Vec<String>,
+    /// Packages whose files it already holds.
+    #[serde(default)]
+    pub provides: Vec<String>,
 }
 
-/// The runtime choices for one way of linking (static, glibc, musl...).
+impl RuntimeImage {
+    /// Whether the image already holds package `p` (a version pin allowed).
+    pub fn provides(&self, p: &str) -> bool {
+        let name = p.split(['=', '>', '<', '~']).next().unwrap_or(p);
+        self.provides.iter().any(|x| x == name)
+    }
+
+    /// Fills the image patterns with `fill`.
+    pub fn filled(&self, fill: impl Fn(&str) -> String) -> RuntimeImage {
+        RuntimeImage {
+            image: fill(&self.image),
+            nonroot: self.nonroot.as_deref().map(&fill),
+            ..self.clone()
+        }
+    }
+}
+
+/// The runtime images that serve one way of linking (static, glibc, musl...), by family: each
+/// value names an image of `[images]`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LinkRuntimes {
     /// The choice when nobody asks for one.
     pub default: RuntimeKind,
     /// gcr.io/distroless.
-    pub distroless: Option<RuntimeImage>,
+    pub distroless: Option<String>,
     /// alpine.
-    pub alpine: Option<RuntimeImage>,
+    pub alpine: Option<String>,
     /// scratch.
-    pub scratch: Option<RuntimeImage>,
+    pub scratch: Option<String>,
     /// debian slim.
     #[serde(rename = "debian-slim")]
-    pub debian_slim: Option<RuntimeImage>,
+    pub debian_slim: Option<String>,
 }
 
 impl LinkRuntimes {
-    /// The image for `kind`, if this link kind allows it.
-    pub fn get(&self, kind: RuntimeKind) -> Option<&RuntimeImage> {
+    /// The image name for `kind`, if this link kind allows it.
+    pub fn get(&self, kind: RuntimeKind) -> Option<&str> {
         match kind {
-            RuntimeKind::Distroless => self.distroless.as_ref(),
-            RuntimeKind::Alpine => self.alpine.as_ref(),
-            RuntimeKind::Scratch => self.scratch.as_ref(),
-            RuntimeKind::DebianSlim => self.debian_slim.as_ref(),
+            RuntimeKind::Distroless => self.distroless.as_deref(),
+            RuntimeKind::Alpine => self.alpine.as_deref(),
+            RuntimeKind::Scratch => self.scratch.as_deref(),
+            RuntimeKind::DebianSlim => self.debian_slim.as_deref(),
+        }
+    }
+
+    /// Leaves `kind` out.
+    pub fn remove(&mut self, kind: RuntimeKind) {
+        match kind {
+            RuntimeKind::Distroless => self.distroless = None,
+            RuntimeKind::Alpine => self.alpine = None,
+            RuntimeKind::Scratch => self.scratch = None,
+            RuntimeKind::DebianSlim => self.debian_slim = None,
         }
     }
 }
 
-/// Data shared by every language: distributions and the tools each runtime family has.
+/// What a builder image sets and holds (`[[builders]]`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Builder {
+    /// Image names (last path element).
+    pub names: Vec<String>,
+    /// `alpine`, `slim` or `*`: which tags the entry describes.
+    pub tags: String,
+    /// The image's WORKDIR.
+    pub workdir: String,
+    /// The image's ENV.
+    pub env: Vec<(String, String)>,
+    /// Packages whose files a program may read at run time.
+    pub holds: Vec<String>,
+    /// Programs a program may run.
+    pub programs: Vec<String>,
+    /// Where its time zone data is, if it has any (`/usr/share/zoneinfo`, or Go's
+    /// `$GOROOT/lib/time/zoneinfo.zip`).
+    #[serde(default)]
+    pub zoneinfo: Option<String>,
+}
+
+/// System package rules (`[packages]`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PackageRules {
+    /// Packages only a build uses (`*` at the end matches any suffix).
+    pub build_only: Vec<String>,
+    /// Name suffixes of packages only a build uses.
+    pub build_only_suffixes: Vec<String>,
+    /// Program -> the package that provides it.
+    pub provides: BTreeMap<String, String>,
+    /// Package names that differ in apk.
+    pub apk: BTreeMap<String, String>,
+    /// Install commands per package manager.
+    pub install: BTreeMap<String, String>,
+}
+
+impl PackageRules {
+    /// Whether package `name` (a version pin allowed) is only used by builds.
+    pub fn build_only(&self, name: &str) -> bool {
+        let n = name.split(['=', '>', '<', '~']).next().unwrap_or(name);
+        self.build_only.iter().any(|p| match p.strip_suffix('*') {
+            Some(prefix) => n.starts_with(prefix),
+            None => p == n,
+        }) || self.build_only_suffixes.iter().any(|s| n.ends_with(s.as_str()))
+    }
+
+    /// The package (named for `manager`) that provides `program`.
+    pub fn package_for(&self, program: &str, manager: &str) -> Option<String> {
+        let p = self.provides.get(program.rsplit('/').next().unwrap_or(program))?;
+        Some(match manager {
+            "apk" => self.apk.get(p).cloned().unwrap_or_else(|| p.clone()),
+            _ => p.clone(),
+        })
+    }
+
+    /// The runtime command that installs `packages` with `manager`.
+    pub fn install_command(&self, manager: &str, packages: &[String], no_recommends: bool) -> Option<String> {
+        let t = self.install.get(manager)?;
+        Some(
+            t.replace(
+                "{recommends}",
+                if no_recommends { "--no-install-recommends " } else { "" },
+            )
+            .replace("{packages}", &packages.join(" ")),
+        )
+    }
+}
+
+/// Data shared by every language: distributions, builder and runtime images, packages and the
+/// tools each runtime family has.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Common {
@@ -118,10 +236,20 @@ pub struct Common {
     pub default_codename: String,
     /// The alpine release used when the builder is not alpine.
     pub default_alpine: String,
-    /// Programs available in each runtime family (for RUN and HEALTHCHECK in the runtime stage).
-    pub tools: BTreeMap<RuntimeKind, Vec<String>>,
     /// Shell builtins: available wherever there is a shell.
     pub builtins: Vec<String>,
+    /// Directories that are never copied whole.
+    pub system_dirs: Vec<String>,
+    /// Directories whose contents only builds use.
+    pub scratch_dirs: Vec<String>,
+    /// System package rules.
+    pub packages: PackageRules,
+    /// Builder images.
+    pub builders: Vec<Builder>,
+    /// Runtime images by name.
+    pub images: BTreeMap<String, RuntimeImage>,
+    /// Programs available in each runtime family (for RUN and HEALTHCHECK in the runtime stage).
+    pub tools: BTreeMap<RuntimeKind, Vec<String>>,
 }
 
 /// What a builder image tells about its base system.
@@ -167,6 +295,36 @@ impl Common {
         }
     }
 
+    /// The `[[builders]]` entry for a builder image, if one describes it.
+    pub fn builder(&self, image: &ImageRef) -> Option<&Builder> {
+        let tag = image.tag().to_ascii_lowercase();
+        let variant = if tag.contains("alpine") || image.name.contains("alpine") {
+            "alpine"
+        } else if tag.contains("slim") {
+            "slim"
+        } else {
+            "*"
+        };
+        self.builders
+            .iter()
+            .filter(|b| b.names.contains(&image.name))
+            .find(|b| b.tags == variant || b.tags == "*")
+    }
+
+    /// Whether `path` is a system directory (never copied whole).
+    pub fn is_system_dir(&self, path: &str) -> bool {
+        let p = path.trim_end_matches('/');
+        let p = if p.is_empty() { "/" } else { p };
+        self.system_dirs.iter().any(|d| d == p)
+    }
+
+    /// Whether `path` lies in a directory whose contents only builds use.
+    pub fn is_scratch(&self, path: &str) -> bool {
+        self.scratch_dirs
+            .iter()
+            .any(|d| path == d || path.strip_prefix(d.as_str()).is_some_and(|r| r.starts_with('/')))
+    }
+
     /// Whether the runtime family `kind` has `program`.
     pub fn has_tool(&self, kind: RuntimeKind, program: &str) -> bool {
         let name = program.rsplit('/').next().unwrap_or(program);
@@ -190,10 +348,10 @@ pub fn fill(pattern: &str, base: &BaseFacts) -> String {
 /// The embedded template text for `name` (`common`, `go`, `rust`, `node`).
 pub fn embedded(name: &str) -> Option<&'static str> {
     match name {
-        "common" => Some(include_str!("../templates/common.toml")),
-        "go" => Some(include_str!("../templates/go.toml")),
-        "rust" => Some(include_str!("../templates/rust.toml")),
-        "node" => Some(include_str!("../templates/node.toml")),
+        "common" => Some(include_str!("../../templates/common.toml")),
+        "go" => Some(include_str!("../../templates/go.toml")),
+        "rust" => Some(include_str!("../../templates/rust.toml")),
+        "node" => Some(include_str!("../../templates/node.toml")),
         _ => None,
     }
 }
@@ -221,11 +379,11 @@ pub struct TemplateSet {
     /// Shared data.
     pub common: Common,
     /// Go.
-    pub go: crate::lang::go::Template,
+    pub go: go::Template,
     /// Rust.
-    pub rust: crate::lang::rust::Template,
+    pub rust: rust::Template,
     /// Node.js.
-    pub node: crate::lang::node::Template,
+    pub node: node::Template,
 }
 
 impl TemplateSet {

@@ -1,0 +1,365 @@
+//! Links: what a Rust binary links beyond libc, and the runtime packages that provide it. A
+//! `-sys` crate counts only when the program itself can reach it in the dependency graph:
+//! not through a build helper (bindgen's clang-sys), a dev- or build-dependency, or a
+//! dependency for another target (`[target.'cfg(windows)'.dependencies]`). A build script's
+//! `cargo:rustc-link-lib=NAME` links that library dynamically.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::Skip;
+use crate::context::{BuildContext, join};
+use crate::lang::Input;
+use crate::model::steps::Op;
+use crate::template::rust::{SysCrate, Template};
+
+/// What the binary links beyond libc.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Links {
+    /// Runtime packages, in order.
+    pub packages: Vec<String>,
+    /// Those that distroless/cc of this release already holds.
+    pub in_distroless: Vec<String>,
+    /// Why each library is linked (`pq-sys links libpq5`).
+    pub reasons: Vec<String>,
+}
+
+impl Links {
+    fn add(&mut self, why: String, pkgs: &[String], distroless: bool) {
+        for p in pkgs {
+            if !self.packages.contains(p) {
+                self.packages.push(p.clone());
+            }
+            if distroless && !self.in_distroless.contains(p) {
+                self.in_distroless.push(p.clone());
+            }
+        }
+        self.reasons.push(why);
+    }
+}
+
+/// Packages a RUN step installs (any manager).
+pub fn installed_packages(input: &Input<'_, '_>) -> Vec<String> {
+    input
+        .model
+        .ops
+        .iter()
+        .filter_map(|o| match &o.op {
+            Op::Install { packages, .. } => Some(packages.iter().map(|p| p.split('=').next().unwrap_or(p).to_string())),
+            _ => None,
+        })
+        .flatten()
+        .collect()
+}
+
+/// The crates of Cargo.lock and their dependencies (names only).
+pub fn lock_graph(lock: &str) -> BTreeMap<String, Vec<String>> {
+    let mut graph: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let Ok(t) = toml::from_str::<toml::Table>(lock) else {
+        return graph;
+    };
+    for p in t.get("package").and_then(|v| v.as_array()).into_iter().flatten() {
+        let Some(name) = p.get("name").and_then(|v| v.as_str()) else {
+            continue;
+        };
+        let deps: Vec<String> = p
+            .get("dependencies")
+            .and_then(|v| v.as_array())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|d| d.as_str())
+                    .map(|d| d.split_whitespace().next().unwrap_or(d).to_string())
+                    .collect()
+            })
+            .unwrap_or_default();
+        graph.entry(name.to_string()).or_default().extend(deps);
+    }
+    graph
+}
+
+/// Whether a `[target.X]` key of a manifest applies to a Linux build.
+pub fn target_applies(key: &str) -> bool {
+    let k = key.to_ascii_lowercase();
+    if k.contains("not(") {
+        return !(k.contains("unix") || k.contains("linux"));
+    }
+    if k.contains("linux") || k.contains("unix") {
+        return true;
+    }
+    let other = [
+        "windows",
+        "macos",
+        "ios",
+        "android",
+        "wasm",
+        "freebsd",
+        "openbsd",
+        "netbsd",
+        "darwin",
+        "apple",
+        "redox",
+        "fuchsia",
+        "solaris",
+        "illumos",
+        "emscripten",
+    ];
+    !other.iter().any(|o| k.contains(o))
+}
+
+/// The normal dependencies of a manifest that a Linux build uses.
+fn linux_deps(m: &toml::Table) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut take = |t: Option<&toml::Value>| {
+        for (k, v) in t.and_then(|d| d.as_table()).into_iter().flatten() {
+            let name = v.get("package").and_then(|p| p.as_str()).unwrap_or(k);
+            out.push(name.to_string());
+        }
+    };
+    take(m.get("dependencies"));
+    for (key, t) in m.get("target").and_then(|t| t.as_table()).into_iter().flatten() {
+        if target_applies(key) {
+            take(t.get("dependencies"));
+        }
+    }
+    out
+}
+
+/// The crates the program can reach: from the workspace members' Linux dependencies through
+/// Cargo.lock, never through a build helper.
+fn reachable(
+    ctx: &dyn BuildContext,
+    lock: &BTreeMap<String, Vec<String>>,
+    manifests: &[String],
+    tpl: &Template,
+) -> BTreeSet<String> {
+    let mut seen = BTreeSet::new();
+    let mut stack: Vec<String> = Vec::new();
+    for m in manifests {
+        let Some(t) = ctx.read(m).and_then(|text| toml::from_str::<toml::Table>(&text).ok()) else {
+            continue;
+        };
+        if let Some(name) = t.get("package").and_then(|p| p.get("name")).and_then(|n| n.as_str()) {
+            seen.insert(name.to_string());
+        }
+        stack.extend(linux_deps(&t));
+    }
+    // A lock that records no dependency at all cannot tell what the program uses: every
+    // crate in it counts.
+    if !lock.values().any(|d| !d.is_empty()) {
+        seen.extend(lock.keys().cloned());
+        return seen;
+    }
+    while let Some(c) = stack.pop() {
+        if tpl.build_helpers.contains(&c) || !seen.insert(c.clone()) {
+            continue;
+        }
+        stack.extend(lock.get(&c).into_iter().flatten().cloned());
+    }
+    seen
+}
+
+/// What the binary of the workspace at `ws_root` links, on Debian `codename` (`full_image`:
+/// the builder holds the full rust image's `-dev` packages).
+pub fn native_links(
+    input: &Input<'_, '_>,
+    tpl: &Template,
+    ws_root: &str,
+    codename: &str,
+    full_image: bool,
+) -> Result<Links, Skip> {
+    let installed = installed_packages(input);
+    let mut dev: Vec<String> = installed.clone();
+    if full_image {
+        dev.extend(tpl.full_image_dev.iter().cloned());
+    }
+    let mut links = Links::default();
+    let add = |name: &str, sys: &SysCrate, links: &mut Links| {
+        let pkgs = sys
+            .packages
+            .get(codename)
+            .or_else(|| sys.packages.get("default"))
+            .cloned()
+            .unwrap_or_default();
+        let distroless = sys.in_distroless.iter().any(|c| c == codename);
+        links.add(format!("{name} links {}", pkgs.join(" + ")), &pkgs, distroless);
+    };
+    let manifests: Vec<String> = crate::context::find_files(input.ctx, "", "Cargo.toml", 500)
+        .into_iter()
+        .filter(|f| f == "Cargo.toml" || f.ends_with("/Cargo.toml"))
+        .collect();
+    let lock_path = join(ws_root, "Cargo.lock");
+    let Some(lock) = input.ctx.read(&lock_path) else {
+        return links_without_lock(tpl, &installed, links, add);
+    };
+    let graph = lock_graph(&lock);
+    let used = reachable(input.ctx, &graph, &manifests, tpl);
+    let texts: Vec<String> = manifests.iter().filter_map(|f| input.ctx.read(f)).collect();
+    for n in graph.keys() {
+        if !(n.ends_with("-sys") || n.ends_with("_sys")) || tpl.static_sys.contains(n) || !used.contains(n) {
+            continue;
+        }
+        let Some(sys) = tpl.sys.get(n) else {
+            return Err(Skip::Unsupported(format!(
+                "{lock_path} has {n}, a binding to a native library whose run-time package dockslim does not know (add it to [sys] in templates/rust.toml)"
+            )));
+        };
+        if sys.vendored_by.iter().any(|v| graph.contains_key(v)) {
+            continue;
+        }
+        let enabled = |f: &String| {
+            texts
+                .iter()
+                .any(|m| m.contains(&format!("\"{f}\"")) || m.contains(&format!("/{f}\"")))
+        };
+        if sys.vendored_feature.iter().any(enabled) {
+            continue;
+        }
+        if !sys.dev.is_empty() && !sys.dev.iter().any(|d| dev.contains(d)) {
+            continue; // built in from the crate's own copy
+        }
+        add(n, sys, &mut links);
+    }
+    Ok(links)
+}
+
+/// No lock file: the `-dev` packages the Dockerfile installs are all there is to go by.
+fn links_without_lock(
+    tpl: &Template,
+    installed: &[String],
+    mut links: Links,
+    add: impl Fn(&str, &SysCrate, &mut Links),
+) -> Result<Links, Skip> {
+    for p in installed.iter().filter(|p| p.ends_with("-dev")) {
+        if tpl.build_only_dev.contains(p) {
+            continue;
+        }
+        let by_dev = tpl.sys.iter().find(|(_, s)| s.dev.contains(p));
+        let by_name = match p.as_str() {
+            "libssl-dev" => tpl.sys.get_key_value("openssl-sys"),
+            "libpq-dev" => tpl.sys.get_key_value("pq-sys"),
+            _ => None,
+        };
+        match by_dev.or(by_name) {
+            Some((n, s)) => add(n, s, &mut links),
+            None => {
+                return Err(Skip::Unsupported(format!(
+                    "the build installs {p} and there is no Cargo.lock to tell whether the program links it; its run-time package is unknown"
+                )));
+            }
+        }
+    }
+    Ok(links)
+}
+
+/// Libraries the workspace's build scripts link dynamically (`cargo:rustc-link-lib=NAME`),
+/// with their runtime packages for package manager `family` (`apt`, `apk`).
+pub fn build_script_links(ctx: &dyn BuildContext, tpl: &Template, family: &str) -> Result<Links, Skip> {
+    let mut links = Links::default();
+    for f in crate::context::find_files(ctx, "", "build.rs", 200) {
+        if !(f == "build.rs" || f.ends_with("/build.rs")) {
+            continue;
+        }
+        let Some(text) = ctx.read(&f) else { continue };
+        let mut rest = text.as_str();
+        while let Some(p) = rest.find("rustc-link-lib=") {
+            rest = &rest[p + "rustc-link-lib=".len()..];
+            let value: String = rest
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || "_-+.=:".contains(*c))
+                .collect();
+            let (kind, name) = value.split_once('=').unwrap_or(("dylib", &value));
+            if kind.starts_with("static") || name.is_empty() || name.contains('{') {
+                continue;
+            }
+            let name = name.split(':').next().unwrap_or(name);
+            let Some(pkgs) = tpl.link_libs.get(name) else {
+                return Err(Skip::Unsupported(format!(
+                    "{f} links lib{name} dynamically; dockslim does not know its run-time package (add it to [link_libs] in templates/rust.toml)"
+                )));
+            };
+            let pkgs = pkgs.get(family).cloned().unwrap_or_default();
+            if !pkgs.is_empty() {
+                links.add(format!("{f} links lib{name}"), &pkgs, false);
+            }
+        }
+    }
+    Ok(links)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::context::MemContext;
+
+    fn tpl() -> Template {
+        crate::template::TemplateSet::builtin().rust.clone()
+    }
+
+    const LOCK: &str = r#"
+[[package]]
+name = "app"
+version = "0.1.0"
+dependencies = ["bindgen", "winapi-util", "libsqlite3-sys 0.28.0"]
+
+[[package]]
+name = "bindgen"
+version = "0.69.0"
+dependencies = ["clang-sys"]
+
+[[package]]
+name = "clang-sys"
+version = "1.0.0"
+
+[[package]]
+name = "winapi-util"
+version = "0.1.0"
+dependencies = ["mystery-sys"]
+
+[[package]]
+name = "mystery-sys"
+version = "0.1.0"
+
+[[package]]
+name = "libsqlite3-sys"
+version = "0.28.0"
+"#;
+
+    #[test]
+    fn only_crates_the_program_reaches_count() {
+        let graph = lock_graph(LOCK);
+        assert_eq!(graph["app"], vec!["bindgen", "winapi-util", "libsqlite3-sys"]);
+        let ctx = MemContext::new().with(
+            "Cargo.toml",
+            "[package]\nname = \"app\"\n[dependencies]\nlibsqlite3-sys = \"0.28\"\n[build-dependencies]\nbindgen = \"0.69\"\n[target.'cfg(windows)'.dependencies]\nwinapi-util = \"0.1\"\n",
+        );
+        let used = reachable(&ctx, &graph, &["Cargo.toml".into()], &tpl());
+        assert!(used.contains("libsqlite3-sys"));
+        assert!(!used.contains("clang-sys") && !used.contains("mystery-sys"));
+    }
+
+    #[test]
+    fn target_tables() {
+        assert!(
+            target_applies("cfg(unix)")
+                && target_applies("x86_64-unknown-linux-gnu")
+                && target_applies("cfg(target_os = \"linux\")")
+        );
+        assert!(
+            !target_applies("cfg(windows)")
+                && !target_applies("cfg(target_os = \"macos\")")
+                && !target_applies("cfg(not(unix))")
+        );
+        assert!(target_applies("cfg(not(windows))"));
+    }
+
+    #[test]
+    fn build_scripts_name_their_libraries() {
+        let ctx = MemContext::new().with(
+            "build.rs",
+            "fn main() { println!(\"cargo:rustc-link-lib=z\"); println!(\"cargo:rustc-link-lib=static=foo\"); }",
+        );
+        let l = build_script_links(&ctx, &tpl(), "apt").unwrap();
+        assert_eq!(l.packages, vec!["zlib1g"]);
+        let ctx = MemContext::new().with("build.rs", "println!(\"cargo::rustc-link-lib=dylib=weird\");");
+        assert!(build_script_links(&ctx, &tpl(), "apt").is_err());
+    }
+}

@@ -1,0 +1,664 @@
+//! Model: the builder image's end state, read once from the single stage. One walk over the
+//! instructions records, before each one, the WORKDIR, ENV, ARG and USER in force (ENV and
+//! ARG as views into one append-only [`vars::VarLog`], so the walk stays linear); every
+//! placement of files (COPY/ADD from the context, here-documents, URLs, with `--chown`); and
+//! every RUN's simple commands, parsed once with their working directory and user, wrappers
+//! such as `sh -c` and `su - app -c` unwrapped, and classified into [`steps::Op`]s: packages,
+//! package sources, users, ownership and written paths. The language modules and the runtime
+//! assembly read the image through this model only.
+
+pub mod steps;
+pub mod vars;
+
+use std::rc::Rc;
+
+use crate::context::BuildContext;
+use crate::detect::{ImageRef, absolute, expand, glob_match, parse_arg, parse_env};
+use crate::parse::{Command, Dockerfile, Instruction, Source};
+use crate::shell::{self, Word};
+use steps::{Inner, Op};
+use vars::VarLog;
+
+/// What the builder's base image sets itself.
+#[derive(Debug, Clone, Default)]
+pub struct Base {
+    /// Its WORKDIR (`/` when it sets none).
+    pub workdir: String,
+    /// Its ENV, in order.
+    pub env: Vec<(String, String)>,
+}
+
+/// The state of the stage just before an instruction runs.
+#[derive(Debug, Clone)]
+pub struct State {
+    /// Absolute WORKDIR.
+    pub workdir: String,
+    /// Whether a WORKDIR instruction was seen.
+    pub workdir_set: bool,
+    /// The last USER, if any.
+    pub user: Option<String>,
+    env: Rc<VarLog>,
+    env_len: usize,
+    env_base: usize,
+    args: Rc<VarLog>,
+    args_len: usize,
+}
+
+impl State {
+    /// The value of an ENV (base image's included) or ARG default.
+    pub fn var(&self, name: &str) -> Option<&str> {
+        match self.env.get(self.env_len, name) {
+            Some(v) => v,
+            None => self.args.get(self.args_len, name).flatten(),
+        }
+    }
+
+    /// Whether `name` is set by an ENV of the Dockerfile or the base image.
+    pub fn has_env(&self, name: &str) -> bool {
+        self.env.get(self.env_len, name).is_some()
+    }
+
+    /// ENV set by the Dockerfile itself (not the base image), in order.
+    pub fn own_env(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.env.range(self.env_base, self.env_len)
+    }
+
+    /// Resolves `path` against the WORKDIR (expanding variables).
+    pub fn resolve(&self, path: &str) -> String {
+        let path = expand(path, |k| self.var(k).map(str::to_string));
+        absolute(&self.workdir, &path)
+    }
+
+    /// Expands variables in `s`.
+    pub fn expand(&self, s: &str) -> String {
+        expand(s, |k| self.var(k).map(str::to_string))
+    }
+}
+
+/// A COPY or ADD into the image.
+#[derive(Debug, Clone)]
+pub struct CopyFact {
+    /// Instruction index.
+    pub index: usize,
+    /// Context-relative sources (normalised, `.` for the whole context); URLs and
+    /// here-documents are not listed.
+    pub sources: Vec<String>,
+    /// Absolute destination as written (a trailing `/` kept).
+    pub dest: String,
+    /// Whether a source is a here-document (the file at `dest` is written by the Dockerfile).
+    pub heredoc: bool,
+    /// Whether a source is a URL (ADD).
+    pub url: bool,
+    /// `--chown` as written.
+    pub chown: Option<String>,
+}
+
+/// One simple command of a RUN.
+#[derive(Debug, Clone)]
+pub struct Cmd {
+    /// Its words (leading `NAME=value` assignments included).
+    pub words: Vec<Word>,
+    /// The working directory it runs in.
+    pub cwd: String,
+    /// Set when a wrapper (`sh -c`, `su -c`, `gosu`) runs it: its words' offsets then point at
+    /// the wrapper's word, and no edit may be made inside it.
+    pub nested: bool,
+    /// The user a wrapper switched to, if any.
+    pub user: Option<String>,
+}
+
+impl Cmd {
+    /// The words after leading assignments.
+    pub fn program_words(&self) -> &[Word] {
+        shell::split_assignments(&self.words).1
+    }
+
+    /// The leading `NAME=value` assignments.
+    pub fn assignments(&self) -> &[Word] {
+        shell::split_assignments(&self.words).0
+    }
+
+    /// The texts of the words after leading assignments.
+    pub fn texts(&self) -> Vec<String> {
+        self.program_words().iter().map(|w| w.text.clone()).collect()
+    }
+
+    /// The program (first word after assignments, without its directory).
+    pub fn program(&self) -> Option<&str> {
+        self.program_words()
+            .first()
+            .map(|w| w.text.rsplit('/').next().unwrap_or(&w.text))
+    }
+}
+
+/// An effect of a RUN command, with where it happened.
+#[derive(Debug, Clone)]
+pub struct OpAt {
+    /// Instruction index.
+    pub index: usize,
+    /// The working directory.
+    pub cwd: String,
+    /// What it does.
+    pub op: Op,
+}
+
+/// The builder image's end state.
+#[derive(Debug)]
+pub struct Model {
+    /// Index of the stage's FROM.
+    pub from: usize,
+    /// The builder image.
+    pub image: ImageRef,
+    /// The stage's existing name (`AS name`).
+    pub stage_name: Option<String>,
+    /// State before each instruction (one extra at the end: after the last one).
+    states: Vec<State>,
+    /// COPY/ADD instructions.
+    pub copies: Vec<CopyFact>,
+    /// The simple commands of each instruction (empty for all but RUN).
+    commands: Vec<Vec<Cmd>>,
+    /// What the RUN commands do, in order.
+    pub ops: Vec<OpAt>,
+}
+
+/// The index of the FROM and the builder image it names (global ARG defaults substituted).
+pub fn builder_image(df: &Dockerfile<'_>) -> Option<(usize, ImageRef)> {
+    let from = df.instructions.iter().position(|i| matches!(i, Instruction::From(_)))?;
+    let mut args = Vec::new();
+    for ins in &df.instructions[..from] {
+        if let Instruction::Arg(a) = ins {
+            args.extend(parse_arg(&a.arguments.value));
+        }
+    }
+    let Instruction::From(f) = &df.instructions[from] else {
+        return None;
+    };
+    let lookup = |k: &str| args.iter().rev().find(|(n, _)| n == k).and_then(|(_, v)| v.clone());
+    Some((from, ImageRef::parse(&expand(&f.image.value, lookup))))
+}
+
+/// The walk's running state: the logs it appends to and the current view.
+struct Walk {
+    env: VarLog,
+    args: VarLog,
+    workdir: String,
+    workdir_set: bool,
+    user: Option<String>,
+}
+
+impl Walk {
+    fn var(&self, name: &str) -> Option<String> {
+        match self.env.get(self.env.len(), name) {
+            Some(v) => v.map(str::to_string),
+            None => self.args.get(self.args.len(), name).flatten().map(str::to_string),
+        }
+    }
+
+    fn resolve(&self, path: &str) -> String {
+        absolute(&self.workdir, &expand(path, |k| self.var(k)))
+    }
+}
+
+/// A snapshot of the walk before instruction `i`, without the shared logs (filled at the end).
+struct Snap {
+    workdir: String,
+    workdir_set: bool,
+    user: Option<String>,
+    env_len: usize,
+    args_len: usize,
+}
+
+impl Model {
+    /// Walks the stage of `df`, whose base image sets `base`.
+    pub fn new(df: &Dockerfile<'_>, base: &Base) -> Option<Model> {
+        let (from, _) = builder_image(df)?;
+        let mut w = Walk {
+            env: VarLog::default(),
+            args: VarLog::default(),
+            workdir: base.workdir.clone(),
+            workdir_set: false,
+            user: None,
+        };
+        let mut globals = VarLog::default();
+        for ins in &df.instructions[..from] {
+            if let Instruction::Arg(a) = ins {
+                for (k, v) in parse_arg(&a.arguments.value) {
+                    globals.push(k, v);
+                }
+            }
+        }
+        let Instruction::From(f) = &df.instructions[from] else {
+            return None;
+        };
+        let image = ImageRef::parse(&expand(&f.image.value, |k| {
+            globals.get(globals.len(), k).flatten().map(str::to_string)
+        }));
+        let stage_name = f.as_.as_ref().map(|(_, n)| n.value.to_string());
+        for (k, v) in &base.env {
+            w.env.push(k.clone(), Some(v.clone()));
+        }
+        let env_base = w.env.len();
+        let snap = |w: &Walk| Snap {
+            workdir: w.workdir.clone(),
+            workdir_set: w.workdir_set,
+            user: w.user.clone(),
+            env_len: w.env.len(),
+            args_len: w.args.len(),
+        };
+        let mut snaps: Vec<Snap> = (0..=from).map(|_| snap(&w)).collect();
+        let mut copies = Vec::new();
+        let mut commands: Vec<Vec<Cmd>> = (0..=from).map(|_| Vec::new()).collect();
+        let mut ops = Vec::new();
+        for (index, ins) in df.instructions.iter().enumerate().skip(from + 1) {
+            snaps.push(snap(&w));
+            let mut cmds = Vec::new();
+            match ins {
+                Instruction::Workdir(d) => {
+                    w.workdir = w.resolve(&d.arguments.value);
+                    w.workdir_set = true;
+                }
+                Instruction::Env(e) => {
+                    for (k, v) in parse_env(&e.arguments.value, df.escape) {
+                        let v = expand(&v, |n| w.var(n));
+                        w.env.push(k, Some(v));
+                    }
+                }
+                Instruction::Arg(a) => {
+                    for (k, v) in parse_arg(&a.arguments.value) {
+                        let v = v.or_else(|| globals.get(globals.len(), &k).flatten().map(str::to_string));
+                        w.args.push(k, v);
+                    }
+                }
+                Instruction::User(u) => w.user = Some(u.arguments.value.to_string()),
+                Instruction::Copy(c) if !c.options.iter().any(|o| o.name.value == "from") => {
+                    copies.push(copy_fact(index, &c.src, &c.dest.value, chown_of(&c.options), &w, false));
+                }
+                Instruction::Add(c) => {
+                    copies.push(copy_fact(index, &c.src, &c.dest.value, chown_of(&c.options), &w, true));
+                }
+                Instruction::Run(_) => {
+                    let home = |u: &str| format!("/home/{u}");
+                    let mut cwd = w.workdir.clone();
+                    for words in raw_commands(df, index) {
+                        cwd = expand_cmds(words, cwd, None, false, &mut cmds, &home, 0);
+                    }
+                    for c in &cmds {
+                        let texts = c.texts();
+                        let expanded: Vec<String> = texts.iter().map(|t| expand(t, |n| w.var(n))).collect();
+                        let op = steps::classify(&expanded, &c.cwd);
+                        if op != Op::Other {
+                            ops.push(OpAt {
+                                index,
+                                cwd: c.cwd.clone(),
+                                op,
+                            });
+                        }
+                    }
+                }
+                _ => {}
+            }
+            commands.push(cmds);
+        }
+        snaps.push(snap(&w));
+        let env = Rc::new(w.env);
+        let args = Rc::new(w.args);
+        let states = snaps
+            .into_iter()
+            .map(|s| State {
+                workdir: s.workdir,
+                workdir_set: s.workdir_set,
+                user: s.user,
+                env: Rc::clone(&env),
+                env_len: s.env_len,
+                env_base,
+                args: Rc::clone(&args),
+                args_len: s.args_len,
+            })
+            .collect();
+        Some(Model {
+            from,
+            image,
+            stage_name,
+            states,
+            copies,
+            commands,
+            ops,
+        })
+    }
+
+    /// The state before instruction `i` (or after the last one).
+    pub fn state(&self, i: usize) -> &State {
+        &self.states[i.min(self.states.len() - 1)]
+    }
+
+    /// The state after the last instruction.
+    pub fn end(&self) -> &State {
+        &self.states[self.states.len() - 1]
+    }
+
+    /// The simple commands of instruction `i` (empty unless it is a RUN).
+    pub fn commands(&self, i: usize) -> &[Cmd] {
+        self.commands.get(i).map_or(&[], Vec::as_slice)
+    }
+
+    /// The number of instructions.
+    pub fn len(&self) -> usize {
+        self.commands.len()
+    }
+
+    /// Whether the Dockerfile has no instruction (never: a model has a FROM).
+    pub fn is_empty(&self) -> bool {
+        self.commands.is_empty()
+    }
+
+    /// Where context path `rel` ends up in the image, counting COPYs before instruction
+    /// `before`. `None` when no COPY brought it in.
+    pub fn image_path_of(&self, ctx: &dyn BuildContext, rel: &str, before: usize) -> Option<String> {
+        let rel = rel.trim_start_matches("./").trim_end_matches('/');
+        self.copies.iter().rev().filter(|c| c.index < before).find_map(|c| {
+            let many = c.sources.len() > 1 || c.dest.ends_with('/');
+            c.sources.iter().find_map(|s| {
+                let dest = c.dest.trim_end_matches('/');
+                let dest = if dest.is_empty() { "/" } else { dest };
+                if s == "." {
+                    return Some(absolute(dest, rel));
+                }
+                if s == rel {
+                    // A file copied into a directory keeps its name; a directory's contents go to dest.
+                    return Some(if many && !ctx.is_dir(rel) {
+                        absolute(dest, rel.rsplit('/').next().unwrap_or(rel))
+                    } else {
+                        dest.to_string()
+                    });
+                }
+                if let Some(rest) = rel.strip_prefix(s.as_str()).and_then(|r| r.strip_prefix('/')) {
+                    return Some(absolute(dest, rest));
+                }
+                if s.contains('*') && glob_match(s, rel) {
+                    return Some(absolute(dest, rel.rsplit('/').next().unwrap_or(rel)));
+                }
+                None
+            })
+        })
+    }
+}
+
+impl Model {
+    /// The context directory whose contents land at image directory `dir` (by a COPY before
+    /// instruction `before`): a whole-context or directory copy that covers it, or the
+    /// directory of a file copied into it.
+    pub fn context_dir_of(&self, ctx: &dyn BuildContext, dir: &str, before: usize) -> Option<String> {
+        let dir = dir.trim_end_matches('/');
+        let dir = if dir.is_empty() { "/" } else { dir };
+        for c in self.copies.iter().rev().filter(|c| c.index < before) {
+            let dest = c.dest.trim_end_matches('/');
+            let dest = if dest.is_empty() { "/" } else { dest };
+            let rest = if dir == dest {
+                Some(String::new())
+            } else if dest == "/" {
+                Some(dir.trim_start_matches('/').to_string())
+            } else {
+                dir.strip_prefix(dest)
+                    .and_then(|r| r.strip_prefix('/'))
+                    .map(str::to_string)
+            };
+            for s in &c.sources {
+                if s == "." {
+                    if let Some(r) = &rest {
+                        return Some(r.clone());
+                    }
+                } else if ctx.is_dir(s) {
+                    if let Some(r) = &rest {
+                        return Some(crate::context::join(s, r));
+                    }
+                } else if let Some(p) = self.image_path_of(ctx, s, c.index + 1)
+                    && p.rsplit_once('/').map(|(d, _)| if d.is_empty() { "/" } else { d }) == Some(dir)
+                {
+                    return Some(s.rsplit_once('/').map_or(String::new(), |(d, _)| d.to_string()));
+                }
+            }
+        }
+        None
+    }
+}
+
+fn chown_of(options: &[parse_dockerfile::Flag<'_>]) -> Option<String> {
+    options
+        .iter()
+        .find(|o| o.name.value == "chown")
+        .and_then(|o| o.value.as_ref().map(|v| v.value.to_string()))
+}
+
+fn copy_fact(index: usize, src: &[Source<'_>], dest: &str, chown: Option<String>, w: &Walk, add: bool) -> CopyFact {
+    let url = |p: &str| add && p.contains("://");
+    let sources = src
+        .iter()
+        .filter_map(|s| match s {
+            Source::Path(p) if !url(&p.value) => {
+                let v = p.value.trim_start_matches("./").trim_end_matches('/');
+                Some(if v.is_empty() || v == "." {
+                    ".".to_string()
+                } else {
+                    v.to_string()
+                })
+            }
+            _ => None,
+        })
+        .collect();
+    let dest_abs = {
+        let r = w.resolve(dest);
+        if (dest.ends_with('/') || dest == "." || dest.ends_with("/.")) && !r.ends_with('/') {
+            format!("{r}/")
+        } else {
+            r
+        }
+    };
+    CopyFact {
+        index,
+        sources,
+        dest: dest_abs,
+        heredoc: src.iter().any(|s| matches!(s, Source::HereDoc(_))),
+        url: src.iter().any(|s| matches!(s, Source::Path(p) if url(&p.value))),
+        chown,
+    }
+}
+
+/// The simple commands of RUN `i` as the parser gives them (shell form, exec form,
+/// here-documents), with offsets into the Dockerfile text.
+fn raw_commands(df: &Dockerfile<'_>, i: usize) -> Vec<Vec<Word>> {
+    let Instruction::Run(r) = &df.instructions[i] else {
+        return Vec::new();
+    };
+    let shift = |mut ws: Vec<Word>, by: usize| {
+        for w in &mut ws {
+            w.start += by;
+            w.end += by;
+        }
+        ws
+    };
+    let mut out: Vec<Vec<Word>> = match &r.arguments {
+        Command::Shell(s) => shell::commands(s.value, df.escape)
+            .into_iter()
+            .map(|ws| shift(ws, s.span.start))
+            .collect(),
+        Command::Exec(e) => vec![
+            e.value
+                .iter()
+                .map(|w| Word {
+                    text: w.value.to_string(),
+                    start: w.span.start,
+                    end: w.span.end,
+                    expands: false,
+                })
+                .collect(),
+        ],
+        _ => Vec::new(),
+    };
+    for h in &r.here_docs {
+        for ws in shell::commands(&h.value, '\\') {
+            out.push(shift(ws, h.span.start));
+        }
+    }
+    out
+}
+
+/// Pushes `words` (and what wrappers in it run) onto `out`, tracking `cd` in `cwd`.
+fn expand_cmds(
+    words: Vec<Word>,
+    mut cwd: String,
+    user: Option<String>,
+    nested: bool,
+    out: &mut Vec<Cmd>,
+    home: &dyn Fn(&str) -> String,
+    depth: usize,
+) -> String {
+    let texts: Vec<String> = shell::split_assignments(&words)
+        .1
+        .iter()
+        .map(|w| w.text.clone())
+        .collect();
+    if texts.first().is_some_and(|t| t == "cd") {
+        cwd = absolute(&cwd, texts.get(1).map_or("/root", String::as_str));
+        out.push(Cmd {
+            words,
+            cwd: cwd.clone(),
+            nested,
+            user,
+        });
+        return cwd;
+    }
+    let inner = (depth < 4).then(|| steps::unwrap(&texts)).flatten();
+    let Some((inner, switched)) = inner else {
+        out.push(Cmd {
+            words,
+            cwd: cwd.clone(),
+            nested,
+            user,
+        });
+        return cwd;
+    };
+    let span = (words.first().map_or(0, |w| w.start), words.last().map_or(0, |w| w.end));
+    let as_words = |ts: Vec<String>| -> Vec<Word> {
+        ts.into_iter()
+            .map(|text| Word {
+                text,
+                start: span.0,
+                end: span.1,
+                expands: false,
+            })
+            .collect()
+    };
+    out.push(Cmd {
+        words: words.clone(),
+        cwd: cwd.clone(),
+        nested,
+        user: user.clone(),
+    });
+    let login = texts.iter().any(|t| t == "-" || t == "-l" || t == "--login");
+    let user = switched.clone().or(user);
+    let mut inner_cwd = match (&switched, login) {
+        (Some(u), true) if u != "root" => home(u),
+        (Some(_), true) => "/root".to_string(),
+        _ => cwd.clone(),
+    };
+    match inner {
+        Inner::Words(ts) => {
+            expand_cmds(as_words(ts), inner_cwd, user, true, out, home, depth + 1);
+        }
+        Inner::Script(s) => {
+            for ws in shell::commands(&s, '\\') {
+                let ts: Vec<String> = ws.into_iter().map(|w| w.text).collect();
+                inner_cwd = expand_cmds(as_words(ts), inner_cwd, user.clone(), true, out, home, depth + 1);
+            }
+        }
+    }
+    cwd
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse::parse;
+
+    fn model(text: &str) -> (Model, crate::parse::Dockerfile<'_>) {
+        let df = parse(text).unwrap();
+        let base = Base {
+            workdir: "/go".into(),
+            env: vec![("GOPATH".into(), "/go".into())],
+        };
+        (Model::new(&df, &base).unwrap(), df)
+    }
+
+    #[test]
+    fn walks_workdir_env_and_copies() {
+        let (m, _df) = model(
+            "FROM golang:1.22\nWORKDIR /app\nENV A=1 B=\"two words\"\nCOPY . .\nWORKDIR sub\nCOPY templates ./templates\nCOPY a.yml b.yml ./conf/\n",
+        );
+        let ctx = crate::context::MemContext::new().with("templates/x.html", "");
+        assert_eq!(m.state(1).workdir, "/go");
+        assert_eq!(m.state(2).workdir, "/app");
+        assert_eq!(m.state(3).var("B"), Some("two words"));
+        assert_eq!(m.state(3).var("GOPATH"), Some("/go"));
+        assert_eq!(
+            m.state(3).own_env().collect::<Vec<_>>(),
+            vec![("A", "1"), ("B", "two words")]
+        );
+        assert_eq!(m.state(6).workdir, "/app/sub");
+        assert_eq!(m.image_path_of(&ctx, "main.go", 4).as_deref(), Some("/app/main.go"));
+        assert_eq!(
+            m.image_path_of(&ctx, "templates/x.html", 9).as_deref(),
+            Some("/app/sub/templates/x.html")
+        );
+        assert_eq!(
+            m.image_path_of(&ctx, "templates", 9).as_deref(),
+            Some("/app/sub/templates")
+        );
+        assert_eq!(
+            m.image_path_of(&ctx, "a.yml", 9).as_deref(),
+            Some("/app/sub/conf/a.yml")
+        );
+        assert_eq!(m.image_path_of(&ctx, "x", 3), None);
+    }
+
+    #[test]
+    fn base_env_expands_and_later_env_sees_earlier() {
+        let (m, _df) = model("FROM golang:1.22\nENV GOBIN=$GOPATH/bin\nENV X=${GOBIN}/x\n");
+        assert_eq!(m.end().var("GOBIN"), Some("/go/bin"));
+        assert_eq!(m.end().var("X"), Some("/go/bin/x"));
+        assert!(m.end().has_env("GOPATH"));
+    }
+
+    #[test]
+    fn run_commands_track_cd_wrappers_and_ops() {
+        let (m, _df) = model(
+            "FROM golang:1.22\nWORKDIR /app\nRUN apt-get update && apt-get install -y git && cd sub && go build -o x .\nRUN su - app -c \"npm ci && mkdir -p data\"\nRUN useradd -m app && chown -R app /app\n",
+        );
+        let cmds = m.commands(2);
+        assert_eq!(cmds.len(), 4);
+        assert_eq!(cmds[3].cwd, "/app/sub");
+        assert_eq!(cmds[3].program(), Some("go"));
+        let su = m.commands(3);
+        assert_eq!(su.len(), 3);
+        assert!(su[1].nested && su[1].user.as_deref() == Some("app"));
+        assert_eq!(su[1].cwd, "/home/app");
+        assert_eq!(su[1].texts(), vec!["npm", "ci"]);
+        let kinds: Vec<String> = m
+            .ops
+            .iter()
+            .map(|o| format!("{}:{:?}", o.index, std::mem::discriminant(&o.op)))
+            .collect();
+        assert_eq!(kinds.len(), 4, "{kinds:?}");
+        assert!(matches!(&m.ops[1].op, Op::Write(p) if p == &vec!["/home/app/data".to_string()]));
+        assert!(matches!(&m.ops[3].op, Op::Chown { owner, .. } if owner == "app"));
+    }
+
+    #[test]
+    fn many_env_lines_stay_linear() {
+        let mut text = String::from("FROM golang:1.22\n");
+        for i in 0..2000usize {
+            text.push_str(&format!("ENV V{i}=x$V{}\n", i.saturating_sub(1)));
+        }
+        let (m, _df) = model(&text);
+        assert_eq!(m.end().var("V1999").map(str::len), Some(2000));
+    }
+}

@@ -1,0 +1,301 @@
+//! Runtime: the one step that assembles the runtime stage for every language from the builder
+//! image's model and the language's [`Program`]. Its rule is *preserve by default*: the stage
+//! keeps everything the program could observe (its user, its files, the system packages and
+//! data it may use, the programs it runs) unless a rule proves it build-only; what it can
+//! neither keep nor prove, it refuses with the reason. Each rule has its own pass: [`needs`]
+//! (what must run there), [`files`] (what is copied), [`packages`] (what is installed, and which
+//! runtime image can), [`user`] (who runs it).
+
+pub mod files;
+pub mod needs;
+pub mod packages;
+pub mod user;
+
+use crate::Skip;
+use crate::lang::{Input, Program, RunCommand, run_command};
+use crate::plan::{Carry, Spec};
+use crate::summary::ConfigChange;
+use crate::template::{RuntimeImage, RuntimeKind};
+use needs::Need;
+use packages::{Fit, Wanted};
+
+/// Assembles the runtime stage for `prog`.
+pub fn assemble(input: &Input<'_, '_>, prog: Program) -> Result<Spec, Skip> {
+    let (df, model) = (input.df, input.model);
+    let Some(run) = run_command(df, model) else {
+        return Err(Skip::Unsupported("no CMD or ENTRYPOINT starts the program".into()));
+    };
+    let app = model.state(run.index).workdir.clone();
+    let builder = input.common.builder(&model.image);
+    let base = input.common.base_facts(&model.image);
+    let needs = all_needs(input, &prog, &run);
+    let mut files = files::plan(input, &prog, &app, &needs, None)?;
+    files.dropped.extend(prog.dropped_globs.iter().cloned());
+    let wanted = packages::wanted(input, &prog, builder);
+    let carried: Vec<String> = files.carries.iter().map(|c| c.to.clone()).collect();
+    let (kind, image, fit, choice_note) = choose(input, &prog, &wanted, &needs, base.musl, &carried)?;
+    let user = user::plan(input, &image, prog.split_after, &files.whole)?;
+    if let Some(owner) = &user.chown {
+        for c in files
+            .carries
+            .iter_mut()
+            .filter(|c| c.from == c.to && !prog.artifacts.contains(c))
+        {
+            c.chown = Some(owner.clone());
+        }
+    }
+    let mut carries = user.carries.clone();
+    carries.append(&mut files.carries);
+    let mut env_added = prog.env_added.clone();
+    system_data_copies(&wanted, builder, kind, &image, &mut carries, &mut env_added);
+    let mut notes = prog.notes.clone();
+    notes.extend(choice_note);
+    notes.extend(user.notes.iter().cloned());
+    let mut runtime_lines = Vec::new();
+    if !fit.install.is_empty() {
+        let manager = image.manager.as_deref().unwrap_or("apt");
+        let Some(cmd) =
+            input
+                .common
+                .packages
+                .install_command(manager, &fit.install, wanted.no_recommends || manager != "apt")
+        else {
+            return Err(Skip::Unsupported(format!(
+                "the templates have no install command for {manager}"
+            )));
+        };
+        runtime_lines.push(format!("{} {cmd}", keyword(input, "RUN")));
+    }
+    runtime_lines.extend(prog.runtime_lines.iter().cloned());
+    if let Some(u) = &user.line {
+        runtime_lines.push(format!("{} {u}", keyword(input, "USER")));
+    }
+    let mut builder_tail = prog.builder_tail.clone();
+    if !files.cleanup.is_empty() {
+        let cwd = &model.state(prog.split_after + 1).workdir;
+        let shown: Vec<String> = files.cleanup.iter().map(|p| relative(cwd, p)).collect();
+        builder_tail.push(format!("{} rm -rf {}", keyword(input, "RUN"), shown.join(" ")));
+        notes.push(format!("build-only {} removed before the copy", shown.join(", ")));
+    }
+    let mut announced: Vec<ConfigChange> = env_added
+        .iter()
+        .map(|(k, _)| ConfigChange::EnvAdded(k.clone()))
+        .collect();
+    if user.changed {
+        announced.push(ConfigChange::User);
+    }
+    let mut image = image;
+    image.image = user.image.clone();
+    image.workdir = user.workdir.clone();
+    Ok(Spec {
+        language: prog.language,
+        runtime: kind,
+        image,
+        split_after: prog.split_after,
+        builder_edits: prog.builder_edits,
+        builder_tail,
+        carries,
+        runtime_lines,
+        env_added,
+        replace_commands: prog.replace_commands,
+        build_env: prog.build_env,
+        user: user.name,
+        packages: fit.install,
+        dropped: files.dropped,
+        announced,
+        notes,
+    })
+}
+
+/// Every need of the runtime stage: its instructions, the start script, the programs the code runs.
+fn all_needs(input: &Input<'_, '_>, prog: &Program, run: &RunCommand) -> Vec<Need> {
+    let mut out = needs::instructions(input, prog.split_after, &prog.replace_commands);
+    out.extend(needs::execs(&prog.executes));
+    if let Some(n) = start_script(input, run) {
+        out.push(n);
+    }
+    out
+}
+
+/// The needs of a shell script the container starts, when it comes from the build context.
+fn start_script(input: &Input<'_, '_>, run: &RunCommand) -> Option<Need> {
+    let words = run.all_words();
+    let first = words.first()?;
+    if run.shell || input.common.is_builtin(first) {
+        return None;
+    }
+    let state = input.model.state(run.index);
+    let path = if first.contains('/') {
+        state.resolve(first)
+    } else {
+        return None;
+    };
+    let rel = context_source(input, &path, run.index)?;
+    let text = input.ctx.read(&rel)?;
+    let looks_like_script = text.starts_with("#!") || rel.ends_with(".sh");
+    looks_like_script.then(|| needs::script(run, &rel, &text))
+}
+
+/// The context path a COPY placed at image path `path` before instruction `before`.
+pub fn context_source(input: &Input<'_, '_>, path: &str, before: usize) -> Option<String> {
+    let model = input.model;
+    for c in model.copies.iter().rev().filter(|c| c.index < before) {
+        let dest = c.dest.trim_end_matches('/');
+        for s in &c.sources {
+            let candidate = if s == "." {
+                path.strip_prefix(dest)
+                    .and_then(|r| r.strip_prefix('/'))
+                    .map(str::to_string)
+            } else if path == dest && !c.dest.ends_with('/') && c.sources.len() == 1 {
+                Some(s.clone())
+            } else {
+                path.strip_prefix(dest)
+                    .and_then(|r| r.strip_prefix('/'))
+                    .map(|r| {
+                        if input.ctx.is_dir(s) {
+                            format!("{s}/{r}")
+                        } else {
+                            r.to_string()
+                        }
+                    })
+                    .filter(|r| r == s.rsplit('/').next().unwrap_or(s) || r.starts_with(&format!("{s}/")))
+            };
+            if let Some(rel) = candidate
+                && input.ctx.is_file(&rel)
+            {
+                return Some(rel);
+            }
+        }
+    }
+    None
+}
+
+/// Picks the runtime family and image: the one asked for, else the default, else the first
+/// other family that can serve.
+fn choose(
+    input: &Input<'_, '_>,
+    prog: &Program,
+    wanted: &Wanted,
+    needs: &[Need],
+    musl: bool,
+    carried: &[String],
+) -> Result<(RuntimeKind, RuntimeImage, Fit, Option<String>), Skip> {
+    let rt = &prog.runtimes;
+    let candidates: Vec<RuntimeKind> = match input.runtime {
+        Some(r) => vec![r],
+        None => {
+            let mut c = vec![rt.default];
+            c.extend(
+                [RuntimeKind::Alpine, RuntimeKind::DebianSlim]
+                    .into_iter()
+                    .filter(|k| *k != rt.default),
+            );
+            c
+        }
+    };
+    let mut first_problem: Option<String> = None;
+    // The reason a runtime of the Dockerfile's own package manager family gives is the one
+    // that says what really stands in the way.
+    let mut family_problem: Option<String> = None;
+    for kind in candidates {
+        let Some(image) = rt.get(kind) else {
+            if input.runtime.is_some() {
+                return Err(Skip::Unsupported(format!("{} cannot run on {kind}", prog.what)));
+            }
+            continue;
+        };
+        let demand = packages::Demand {
+            prog,
+            wanted,
+            needs,
+            builder_musl: musl,
+            carried,
+        };
+        match packages::fit(input, &demand, kind, image) {
+            Ok(fit) => {
+                let note = first_problem.map(|p| format!("{kind} runtime because {p}"));
+                return Ok((kind, image.clone(), fit, note));
+            }
+            Err(p) => {
+                if wanted
+                    .manager
+                    .is_some_and(|m| image.manager.as_deref() == Some(m.name()))
+                {
+                    family_problem.get_or_insert(p.clone());
+                }
+                first_problem.get_or_insert(p);
+            }
+        }
+    }
+    let problem = family_problem
+        .or(first_problem)
+        .unwrap_or_else(|| format!("no runtime image can run {}", prog.what));
+    Err(Skip::Unsupported(match input.runtime {
+        Some(r) => format!("{problem} (runtime {r} was asked for)"),
+        None => problem,
+    }))
+}
+
+/// Copies for a runtime image without a package manager that lacks the system data the program
+/// reads (scratch): the builder's CA bundle and time zone data.
+fn system_data_copies(
+    wanted: &Wanted,
+    builder: Option<&crate::template::Builder>,
+    kind: RuntimeKind,
+    image: &RuntimeImage,
+    carries: &mut Vec<Carry>,
+    env: &mut Vec<(String, String)>,
+) {
+    if kind != RuntimeKind::Scratch && image.manager.is_some() {
+        return;
+    }
+    for d in &wanted.data {
+        if image.provides(d) {
+            continue;
+        }
+        match d.as_str() {
+            "ca-certificates" if image.certs => carries.push(Carry::same("/etc/ssl/certs/ca-certificates.crt")),
+            "tzdata" => {
+                if let Some(z) = builder.and_then(|b| b.zoneinfo.clone()) {
+                    if z.ends_with(".zip") {
+                        env.push(("ZONEINFO".into(), z.clone()));
+                    }
+                    carries.push(Carry::same(&z));
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// `path` relative to `cwd` when inside it, else absolute.
+fn relative(cwd: &str, path: &str) -> String {
+    match path
+        .strip_prefix(cwd.trim_end_matches('/'))
+        .and_then(|r| r.strip_prefix('/'))
+    {
+        Some(r) if !r.is_empty() && cwd != "/" => r.to_string(),
+        _ => path.to_string(),
+    }
+}
+
+/// An instruction keyword in the case the Dockerfile writes its FROM in.
+pub fn keyword(input: &Input<'_, '_>, k: &str) -> String {
+    if input.df.is_lowercase(input.model.from) {
+        k.to_ascii_lowercase()
+    } else {
+        k.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn relative_paths() {
+        assert_eq!(relative("/app", "/app/vendor"), "vendor");
+        assert_eq!(relative("/app", "/go/pkg"), "/go/pkg");
+        assert_eq!(relative("/", "/go/pkg"), "/go/pkg");
+    }
+}
