@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it: format, lint, unit + snapshot + CLI + property tests,
-# then the end-to-end suite that builds every example's original and rewritten image with
+# the pre-commit hook through the real pre-commit, `cargo publish --dry-run`, then the
+# end-to-end suite that builds every example's original and rewritten image with
 # buildah (installing buildah and building the stand-in base images first, if missing).
 #
 #   bash scripts/test.sh            everything
@@ -18,6 +19,15 @@ cargo clippy --all-targets -- -D warnings
 step "cargo test"
 cargo test --all-targets
 cargo test --doc
+step "pre-commit end to end (pre-commit from PyPI in target/tools-venv)"
+venv=target/tools-venv
+if ! "$venv/bin/pre-commit" --version >/dev/null 2>&1; then
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet 'pre-commit>=4,<5'
+fi
+PRE_COMMIT="$PWD/$venv/bin/pre-commit" cargo test --test precommit -- --ignored
+step "cargo publish --dry-run"
+cargo publish --dry-run --locked --allow-dirty
 if [ $e2e = 1 ]; then
   step "release build"
   cargo build --release

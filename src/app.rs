@@ -78,7 +78,18 @@ pub enum FileReport {
     },
 }
 
-/// A path as `git diff` would show it from the current directory.
+impl FileReport {
+    /// The path as shown to the user.
+    pub fn display(&self) -> &str {
+        match self {
+            FileReport::Changed { display, .. }
+            | FileReport::LeftAsIs { display, .. }
+            | FileReport::Failed { display, .. } => display,
+        }
+    }
+}
+
+/// A path as the user names it from the current directory.
 pub fn display_path(path: &Path) -> String {
     static CWD: std::sync::OnceLock<Option<PathBuf>> = std::sync::OnceLock::new();
     let cwd = CWD.get_or_init(|| std::env::current_dir().ok()).clone();
@@ -92,6 +103,38 @@ pub fn display_path(path: &Path) -> String {
         .unwrap_or_else(|| path.to_path_buf());
     let s = shown.to_string_lossy().replace('\\', "/");
     s.trim_start_matches("./").to_string()
+}
+
+/// The path a diff names the file `display` by (`display` as [`display_path`] gives it):
+/// relative to the root of the git repository holding the file, as `git diff` shows it, so
+/// that `git apply` and `patch -p1` take the diff from that root whatever the current directory
+/// and however the path was written (`../x/Dockerfile`, absolute). Outside any repository it
+/// is `display` itself, relative to the current directory.
+pub fn patch_path(display: &str) -> String {
+    if display == STDIN {
+        return display.to_string();
+    }
+    let path = Path::new(display);
+    let (Some(name), Some(parent)) = (path.file_name(), path.parent()) else {
+        return display.to_string();
+    };
+    let parent = if parent.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        parent
+    };
+    // The directory with symlinks resolved (the file's own name kept: git tracks a link by
+    // its name), so the repository root is found the way git finds it.
+    let Ok(dir) = std::fs::canonicalize(parent) else {
+        return display.to_string();
+    };
+    match dir.ancestors().find(|d| d.join(".git").exists()) {
+        Some(root) => {
+            let rel = dir.strip_prefix(root).unwrap_or(Path::new("")).join(name);
+            rel.to_string_lossy().replace('\\', "/")
+        }
+        None => display.to_string(),
+    }
 }
 
 /// Finds the Dockerfile for a PATH argument: the file itself, or `Dockerfile` /
@@ -121,23 +164,28 @@ fn read_text(path: &Path) -> Result<(Vec<u8>, String), String> {
         return Err("not a regular file".into());
     }
     if meta.len() > MAX_FILE_BYTES {
-        return Err(format!(
-            "file too large ({} bytes; the limit is {} bytes)",
-            meta.len(),
-            MAX_FILE_BYTES
-        ));
+        return Err(too_large(meta.len()));
     }
     let bytes = std::fs::read(path).map_err(io_msg)?;
+    let text = as_text(&bytes)?;
+    Ok((bytes, text))
+}
+
+fn too_large(len: u64) -> String {
+    format!("file too large ({len} bytes; the limit is {MAX_FILE_BYTES} bytes)")
+}
+
+/// The bytes as Dockerfile text: no NUL byte, valid UTF-8.
+fn as_text(bytes: &[u8]) -> Result<String, String> {
     if bytes.contains(&0) {
         return Err("binary file, not a Dockerfile".into());
     }
-    let text = String::from_utf8(bytes.clone()).map_err(|e| {
+    String::from_utf8(bytes.to_vec()).map_err(|e| {
         format!(
             "not UTF-8 text (invalid byte at offset {})",
             e.utf8_error().valid_up_to()
         )
-    })?;
-    Ok((bytes, text))
+    })
 }
 
 fn io_msg(e: std::io::Error) -> String {
@@ -154,32 +202,86 @@ fn io_msg(e: std::io::Error) -> String {
 
 /// Handles one PATH argument.
 pub fn process(arg: &Path, req: &Request) -> FileReport {
-    let display = display_path(arg);
-    let fail = |message: String| FileReport::Failed {
-        display: display.clone(),
-        message,
-    };
     let path = match resolve_path(arg) {
         Ok(p) => p,
-        Err(m) => return fail(m),
+        Err(message) => {
+            return FileReport::Failed {
+                display: display_path(arg),
+                message,
+            };
+        }
     };
     let display = display_path(&path);
-    let fail = |message: String| FileReport::Failed {
-        display: display.clone(),
-        message,
-    };
     let (bytes, text) = match read_text(&path) {
         Ok(t) => t,
-        Err(m) => return fail(m),
+        Err(message) => return FileReport::Failed { display, message },
     };
     let context_dir = req.context.clone().unwrap_or_else(|| match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
     });
+    let target = req.write.then_some((path.as_path(), bytes.as_slice()));
+    split_text(display, text, &context_dir, req, target)
+}
+
+/// The name standard input goes by, as a PATH argument and in messages.
+pub const STDIN: &str = "-";
+
+/// Handles a Dockerfile read from `input` (standard input: `dockslim split -`). The build
+/// context is `--context` or the current directory; nothing is ever written.
+pub fn process_reader(mut input: impl std::io::Read, req: &Request) -> FileReport {
+    use std::io::Read as _;
+    let fail = |message: String| FileReport::Failed {
+        display: STDIN.into(),
+        message,
+    };
+    let mut bytes = Vec::new();
+    if let Err(e) = input.by_ref().take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes) {
+        return fail(io_msg(e));
+    }
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return fail(too_large(bytes.len() as u64));
+    }
+    let text = match as_text(&bytes) {
+        Ok(t) => t,
+        Err(m) => return fail(m),
+    };
+    let context_dir = req.context.clone().unwrap_or_else(|| PathBuf::from("."));
+    let req = Request {
+        write: false,
+        ..req.clone()
+    };
+    split_text(STDIN.into(), text, &context_dir, &req, None)
+}
+
+/// The PATH a bare `dockslim split` means: `Dockerfile`, or `Containerfile` when only that
+/// one exists in the current directory.
+pub fn default_path() -> PathBuf {
+    let (docker, container) = (Path::new("Dockerfile"), Path::new("Containerfile"));
+    if !docker.exists() && container.is_file() {
+        container.to_path_buf()
+    } else {
+        docker.to_path_buf()
+    }
+}
+
+/// Splits `text` with the config and templates of `context_dir`; `target` is the file to
+/// write (with the bytes it held when read) when the request says to write.
+fn split_text(
+    display: String,
+    text: String,
+    context_dir: &Path,
+    req: &Request,
+    target: Option<(&Path, &[u8])>,
+) -> FileReport {
+    let fail = |message: String| FileReport::Failed {
+        display: display.clone(),
+        message,
+    };
     if !context_dir.is_dir() {
         return fail(format!("build context {} is not a directory", context_dir.display()));
     }
-    let config = match req.config.clone().or_else(|| config::discover(&context_dir)) {
+    let config = match req.config.clone().or_else(|| config::discover(context_dir)) {
         Some(p) => match Config::load(&p) {
             Ok(c) => c,
             Err(m) => return fail(format!("config: {m}")),
@@ -197,7 +299,7 @@ pub fn process(arg: &Path, req: &Request) -> FileReport {
         },
         None => TemplateSet::builtin(),
     };
-    let ctx = Cached::new(DirContext::new(context_dir));
+    let ctx = Cached::new(DirContext::new(context_dir.to_path_buf()));
     let opts = crate::Options {
         lang: req.lang,
         runtime: req.runtime,
@@ -212,8 +314,8 @@ pub fn process(arg: &Path, req: &Request) -> FileReport {
             reason,
         },
         Ok(Outcome::Rewritten { text: new, summary }) => {
-            if req.write
-                && let Err(e) = emit::write_atomic(&path, new.as_bytes(), &bytes)
+            if let Some((path, bytes)) = target
+                && let Err(e) = emit::write_atomic(path, new.as_bytes(), bytes)
             {
                 return fail(format!("not written: {}", io_msg(e)));
             }
@@ -301,6 +403,62 @@ mod tests {
         fn list(&self, _: &str) -> Vec<String> {
             self.asked.set(self.asked.get() + 1);
             vec!["go.mod".into()]
+        }
+    }
+
+    #[test]
+    fn patch_path_is_relative_to_the_repository_root() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = std::fs::canonicalize(tmp.path()).unwrap();
+        let repo = root.join("repo");
+        std::fs::create_dir_all(repo.join(".git")).unwrap();
+        std::fs::create_dir_all(repo.join("svc/api")).unwrap();
+        std::fs::create_dir_all(root.join("loose")).unwrap();
+        let file = repo.join("svc/api/Dockerfile");
+        std::fs::write(&file, "FROM x\n").unwrap();
+        assert_eq!(patch_path(&file.to_string_lossy()), "svc/api/Dockerfile");
+        let dotted = repo.join("svc/../svc/api/Dockerfile");
+        assert_eq!(patch_path(&dotted.to_string_lossy()), "svc/api/Dockerfile");
+        // A symlinked directory is followed to the repository it lives in.
+        std::os::unix::fs::symlink(repo.join("svc"), root.join("link")).unwrap();
+        let via_link = root.join("link/api/Dockerfile");
+        assert_eq!(patch_path(&via_link.to_string_lossy()), "svc/api/Dockerfile");
+        // Outside any repository the path stays as given.
+        let loose = root.join("loose/Dockerfile").to_string_lossy().into_owned();
+        assert_eq!(patch_path(&loose), loose);
+        assert_eq!(patch_path(STDIN), "-");
+    }
+
+    #[test]
+    fn reader_input_is_checked_like_a_file() {
+        let req = Request::default();
+        let msg = |r: FileReport| match r {
+            FileReport::Failed { display, message } => format!("{display}: {message}"),
+            other => panic!("not an error: {other:?}"),
+        };
+        assert_eq!(
+            msg(process_reader(&b"FROM x\0"[..], &req)),
+            "-: binary file, not a Dockerfile"
+        );
+        assert_eq!(
+            msg(process_reader(&b"FROM \xff"[..], &req)),
+            "-: not UTF-8 text (invalid byte at offset 5)"
+        );
+        let big = vec![b'#'; MAX_FILE_BYTES as usize + 1];
+        assert!(msg(process_reader(&big[..], &req)).starts_with("-: file too large"));
+        assert_eq!(
+            msg(process_reader(&b"\n\n"[..], &req)),
+            "-: empty file, not a Dockerfile"
+        );
+        match process_reader(&b"# dockslim: ignore\nFROM golang:1.22\n"[..], &req) {
+            FileReport::LeftAsIs { display, reason, old } => {
+                assert_eq!(
+                    (display.as_str(), reason.to_string().as_str()),
+                    ("-", "ignored by comment")
+                );
+                assert!(old.starts_with("# dockslim: ignore"));
+            }
+            other => panic!("{other:?}"),
         }
     }
 

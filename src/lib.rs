@@ -13,11 +13,14 @@ pub mod config;
 pub mod context;
 pub mod detect;
 pub mod emit;
+pub mod generate;
+pub mod ignore;
 pub mod lang;
 pub mod model;
 pub mod parse;
 pub mod plan;
 pub mod render;
+pub mod report;
 pub mod runtime;
 pub mod shell;
 pub mod summary;
@@ -102,6 +105,9 @@ pub enum Outcome {
 
 /// Splits the Dockerfile `text`, whose build context is `ctx`.
 pub fn split(text: &str, ctx: &dyn BuildContext, opts: &Options<'_>) -> Result<Outcome, Error> {
+    if let Some(skip) = ignore::directive(text) {
+        return Ok(Outcome::LeftAsIs(skip));
+    }
     let (bom, body) = parse::strip_bom(text);
     if body.trim().is_empty() {
         return Err(Error::Empty);

@@ -5,21 +5,42 @@ use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use dockslim::app::{self, FileReport, Request};
 use dockslim::detect::Language;
-use dockslim::emit;
+use dockslim::generate;
+use dockslim::report::{self, Chunk, Format, Output, Reporter, Settings};
 use dockslim::template::RuntimeKind;
 
-const EXIT_HELP: &str = "\
+/// The exit-code section of `--help` (a macro so `split --help` can add its examples).
+macro_rules! exit_help {
+    () => {
+        "\
 Exit codes:
-  0  success: nothing to change, the diff was printed, the file was written,
-     or the file was left as is (the reason is printed on stderr)
+  0  success: nothing to change (already multi-stage), the diff was printed, the file was
+     written, or the file was left as is (the reason is printed on stderr)
   1  --check: at least one file would be rewritten
   2  error: missing or unreadable file, not a Dockerfile, parse error, bad config
-  3  --strict: at least one file was left as is
+  3  --strict: at least one file was left as is (not counting `# dockslim: ignore`)
 With several paths, each is handled on its own and the exit code is the worst one
-(2 before 3 before 1 before 0).";
+(2 before 3 before 1 before 0)."
+    };
+}
+
+const EXIT_HELP: &str = exit_help!();
+
+const SPLIT_HELP: &str = concat!(
+    exit_help!(),
+    "
+
+Examples:
+  Review the diff for ./Dockerfile (nothing is written):
+    dockslim split
+  Rewrite svc/Dockerfile in place:
+    dockslim split --write svc
+  Check in CI (exit 1 while a Dockerfile would be rewritten):
+    dockslim split --check $(git ls-files '*Dockerfile')"
+);
 
 /// Prints one line on stderr in a single write (stderr is unbuffered; `eprintln!` would write
 /// each formatted piece on its own).
@@ -42,15 +63,30 @@ struct Cli {
 #[derive(Subcommand, Debug)]
 enum Cmd {
     /// Split Dockerfiles into a builder and a slim runtime stage (prints a diff by default).
-    #[command(after_help = EXIT_HELP)]
+    #[command(after_help = SPLIT_HELP)]
     Split(SplitArgs),
     /// Build the original and the rewritten image, run both, and compare output and size.
     Verify(VerifyArgs),
+    /// Generate shell completions or man pages from this command line.
+    #[command(hide = true, subcommand)]
+    Generate(GenerateCmd),
+}
+
+#[derive(Subcommand, Debug)]
+enum GenerateCmd {
+    /// Print the completion script for SHELL.
+    Completions {
+        #[arg(value_enum)]
+        shell: generate::Shell,
+    },
+    /// Write one man page per command into DIR, or print dockslim(1) without DIR.
+    Man { dir: Option<PathBuf> },
 }
 
 #[derive(Args, Debug)]
 struct Common {
-    /// Build context directory [default: the Dockerfile's directory].
+    /// Build context directory [default: the Dockerfile's directory; the current directory
+    /// for `-`].
     #[arg(long, value_name = "DIR")]
     context: Option<PathBuf>,
     /// Config file [default: dockslim.toml in the context directory or a parent, up to the
@@ -67,26 +103,45 @@ struct Common {
 
 #[derive(Args, Debug)]
 struct SplitArgs {
-    /// Dockerfiles, or directories holding a Dockerfile or Containerfile [default: ./Dockerfile].
+    /// Dockerfiles, directories holding a Dockerfile or Containerfile, or `-` for standard
+    /// input (the result goes to stdout) [default: ./Dockerfile, or ./Containerfile].
     #[arg(value_name = "PATH")]
     paths: Vec<PathBuf>,
     /// Rewrite the files in place and print one summary line per file.
     #[arg(short, long, conflicts_with_all = ["check", "stdout"])]
     write: bool,
-    /// Print the diff and exit 1 if any file would change (for CI and pre-commit).
+    /// Print the diff, say `PATH: would be rewritten`, and exit 1 if any file would change
+    /// (for CI and pre-commit).
     #[arg(long, conflicts_with = "stdout")]
     check: bool,
     /// Print the whole new file instead of a diff.
     #[arg(long)]
     stdout: bool,
-    /// Exit 3 when a file is left as is.
+    /// Exit 3 when a file is left as is (not one that is already multi-stage, nor one with a
+    /// `# dockslim: ignore` comment).
     #[arg(long)]
     strict: bool,
     /// When to colour the diff.
     #[arg(long, value_enum, default_value_t = Color::Auto)]
     color: Color,
+    /// Output format: diffs and messages, JSON (one object per file), SARIF 2.1.0, or GitHub
+    /// Actions annotations.
+    #[arg(long, value_enum, default_value_t = FormatArg::Text)]
+    format: FormatArg,
+    /// Print only errors (the new file with --stdout or `-`, and the JSON or SARIF document,
+    /// still go to stdout).
+    #[arg(short, long)]
+    quiet: bool,
     #[command(flatten)]
     common: Common,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum FormatArg {
+    Text,
+    Json,
+    Sarif,
+    Github,
 }
 
 #[derive(Args, Debug)]
@@ -157,80 +212,103 @@ impl Common {
     }
 }
 
-/// Exit codes ranked by severity: error, strict refusal, check failure, success.
-fn worst(a: u8, b: u8) -> u8 {
-    let rank = |c: u8| match c {
-        2 => 3,
-        3 => 2,
-        1 => 1,
-        _ => 0,
-    };
-    if rank(b) > rank(a) { b } else { a }
-}
-
 fn main() -> ExitCode {
     let cli = Cli::parse();
     ExitCode::from(match cli.command {
         Cmd::Split(args) => split(args),
         Cmd::Verify(args) => verify(args),
+        Cmd::Generate(what) => generate(what),
     })
+}
+
+fn generate(what: GenerateCmd) -> u8 {
+    let mut out = std::io::stdout().lock();
+    let done = match what {
+        GenerateCmd::Completions { shell } => {
+            generate::completions(&mut Cli::command(), shell, "dockslim", &mut out);
+            Ok(())
+        }
+        GenerateCmd::Man { dir: None } => generate::man_page(Cli::command(), &mut out),
+        GenerateCmd::Man { dir: Some(dir) } => generate::man_pages(Cli::command(), &dir).map(|pages| {
+            for p in pages {
+                let _ = writeln!(out, "{}", p.display());
+            }
+        }),
+    };
+    match done {
+        Ok(()) => 0,
+        Err(e) => {
+            say!("dockslim: error: {e}");
+            2
+        }
+    }
 }
 
 fn split(args: SplitArgs) -> u8 {
     let req = args.common.request(args.write);
     let paths = if args.paths.is_empty() {
-        vec![PathBuf::from("Dockerfile")]
+        vec![app::default_path()]
     } else {
         args.paths.clone()
     };
+    let stdin = paths.iter().any(|p| p.as_os_str() == app::STDIN);
+    if stdin && (paths.len() > 1 || args.write) {
+        say!("-: error: standard input must be the only PATH and cannot be used with --write");
+        return report::EXIT_ERROR;
+    }
     let color = match args.color {
         Color::Always => true,
         Color::Never => false,
         Color::Auto => std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stdout().is_terminal(),
     };
+    let mut reporter = Reporter::new(Settings {
+        format: match args.format {
+            FormatArg::Text => Format::Text,
+            FormatArg::Json => Format::Json,
+            FormatArg::Sarif => Format::Sarif,
+            FormatArg::Github => Format::Github,
+        },
+        output: if args.write {
+            Output::Write
+        } else if args.stdout || stdin {
+            Output::File
+        } else {
+            Output::Diff
+        },
+        check: args.check,
+        strict: args.strict,
+        quiet: args.quiet,
+        color,
+    });
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-    let mut code = 0;
     for path in &paths {
-        let report = app::process(path, &req);
-        let c = match report {
-            FileReport::Failed { display, message } => {
-                say!("{display}: error: {message}");
-                2
-            }
-            FileReport::LeftAsIs { display, old, reason } => {
-                say!("{display}: left as is: {reason}");
-                if args.stdout {
-                    let _ = out.write_all(old.as_bytes());
-                }
-                if args.strict { 3 } else { 0 }
-            }
-            FileReport::Changed {
-                display,
-                old,
-                new,
-                summary,
-            } => {
-                if args.write {
-                    let _ = writeln!(out, "{display}: rewritten: {summary}");
-                    0
-                } else if args.stdout {
-                    let _ = out.write_all(new.as_bytes());
-                    let _ = out.flush(); // keep the file's output before its message
-                    say!("{display}: {summary}");
-                    0
-                } else {
-                    let diff = emit::unified_diff(&old, &new, &display);
-                    let _ = out.write_all(if color { emit::colorize(&diff) } else { diff }.as_bytes());
-                    let _ = out.flush(); // keep the diff before its message
-                    say!("{display}: {summary}");
-                    if args.check { 1 } else { 0 }
-                }
-            }
+        let report = if stdin {
+            app::process_reader(std::io::stdin().lock(), &req)
+        } else {
+            app::process(path, &req)
         };
-        code = worst(code, c);
+        let chunks = reporter.file(&report, &app::patch_path(report.display()));
+        print(&mut out, chunks);
     }
+    print(&mut out, reporter.finish());
     let _ = out.flush();
-    code
+    reporter.exit_code()
+}
+
+/// Prints chunks in order: stdout is flushed before each stderr line so a file's output
+/// comes before its message.
+fn print(out: &mut impl Write, chunks: Vec<Chunk>) {
+    for chunk in chunks {
+        match chunk {
+            Chunk::Out(text) => {
+                let _ = out.write_all(text.as_bytes());
+            }
+            Chunk::Err(line) => {
+                let _ = out.flush();
+                say!("{line}");
+            }
+        }
+    }
 }
 
 fn verify(args: VerifyArgs) -> u8 {

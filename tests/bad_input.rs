@@ -339,7 +339,11 @@ fn write_is_atomic_and_keeps_permissions() {
         // Idempotent on disk: a second --write changes nothing.
         let run = dockslim(dir.path(), &["split", "--write", "Dockerfile"]);
         assert_eq!(run.code, 0);
-        assert!(run.stderr.contains("left as is: already multi-stage"), "{}", run.stderr);
+        assert!(
+            run.stderr.contains("nothing to change: already multi-stage"),
+            "{}",
+            run.stderr
+        );
         assert_eq!(fs::read(&path).unwrap(), want);
     }
 }

@@ -124,7 +124,9 @@ fn write_then_check_is_clean() {
         .assert()
         .code(0)
         .stdout("")
-        .stderr(predicate::str::contains("left as is: already multi-stage (2 stages)"));
+        .stderr(predicate::str::contains(
+            "nothing to change: already multi-stage (2 stages)",
+        ));
     assert_eq!(fs::read_to_string(p.path().join("Dockerfile")).unwrap(), written);
 }
 
