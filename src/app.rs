@@ -44,6 +44,8 @@ pub struct Request {
     pub runtime: Option<RuntimeKind>,
     /// Whether to write the file.
     pub write: bool,
+    /// Run the program as a non-root user even when the original runs it as root (`--nonroot`).
+    pub nonroot: bool,
 }
 
 /// What happened to one path.
@@ -281,13 +283,16 @@ fn split_text(
     if !context_dir.is_dir() {
         return fail(format!("build context {} is not a directory", context_dir.display()));
     }
-    let config = match req.config.clone().or_else(|| config::discover(context_dir)) {
+    let mut config = match req.config.clone().or_else(|| config::discover(context_dir)) {
         Some(p) => match Config::load(&p) {
             Ok(c) => c,
             Err(m) => return fail(format!("config: {m}")),
         },
         None => Config::default(),
     };
+    if req.nonroot {
+        config.nonroot = Some(true);
+    }
     let owned;
     let templates = match &config.templates {
         Some(dir) => match TemplateSet::load(Some(dir)) {

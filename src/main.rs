@@ -99,6 +99,10 @@ struct Common {
     /// Language, instead of detection.
     #[arg(long, value_enum)]
     lang: Option<LangArg>,
+    /// Run the program as a non-root user in the runtime stage, even where the original runs it
+    /// as root (refused when it binds a port below 1024 or writes outside its own files).
+    #[arg(long)]
+    nonroot: bool,
 }
 
 #[derive(Args, Debug)]
@@ -208,6 +212,7 @@ impl Common {
                 RuntimeArg::DebianSlim => RuntimeKind::DebianSlim,
             }),
             write,
+            nonroot: self.nonroot,
         }
     }
 }

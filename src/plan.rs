@@ -70,8 +70,10 @@ pub struct Spec {
     pub builder_tail: Vec<String>,
     /// What to copy across, in order.
     pub carries: Vec<Carry>,
-    /// Runtime instructions before the copies' metadata (package installs, language lines, USER).
+    /// Runtime instructions before the copies (package installs).
     pub runtime_lines: Vec<String>,
+    /// Runtime instructions after the copies (a package manager set up again, a non-root USER).
+    pub tail_lines: Vec<String>,
     /// ENV the runtime stage adds.
     pub env_added: Vec<(String, String)>,
     /// CMD/ENTRYPOINT instructions to rewrite to these exec-form words.
@@ -232,8 +234,8 @@ fn fix_after_split(df: &Dockerfile<'_>, model: &Model, spec: &Spec, edits: &mut 
     Ok(())
 }
 
-/// The runtime stage's lines, in order: FROM, the ARGs it uses, WORKDIR, ENV, package installs
-/// and language lines, the copies, VOLUME, USER, then the moved metadata and start commands.
+/// The runtime stage's lines, in order: FROM, the ARGs it uses, WORKDIR, ENV, package installs,
+/// the copies, VOLUME, USER, language lines, then the moved metadata and start commands.
 fn compose(df: &Dockerfile<'_>, model: &Model, spec: &Spec, builder: &str, m: &Moved) -> Vec<String> {
     let n = df.instructions.len();
     let split = spec.split_after;
@@ -279,17 +281,13 @@ fn compose(df: &Dockerfile<'_>, model: &Model, spec: &Spec, builder: &str, m: &M
     for (name, value) in &spec.env_added {
         lines.push(format!("{} {name}={}", k("ENV"), quote_env(value)));
     }
-    let (installs, rest): (Vec<&String>, Vec<&String>) = spec
-        .runtime_lines
-        .iter()
-        .partition(|l| !l.to_ascii_uppercase().starts_with("USER "));
-    lines.extend(installs.into_iter().cloned());
+    lines.extend(spec.runtime_lines.iter().cloned());
     for c in &spec.carries {
         lines.push(copy_line(&k("COPY"), builder, c));
     }
     lines.extend(m.volumes.iter().cloned());
     lines.extend(m.user.iter().cloned());
-    lines.extend(rest.into_iter().cloned());
+    lines.extend(spec.tail_lines.iter().cloned());
     lines.extend(m.metadata.iter().cloned());
     lines
 }

@@ -536,3 +536,25 @@ fn printed_diff_applies_like_write() {
     }
     assert!(applied > 0 || !have("git"));
 }
+
+#[test]
+fn nonroot_flag_and_config_key() {
+    let p = go_project();
+    for args in [vec!["split", "--stdout", "--nonroot"], vec!["split", "--stdout"]] {
+        if args.len() == 2 {
+            fs::write(p.path().join("dockslim.toml"), "nonroot = true\n").unwrap();
+        }
+        dockslim()
+            .current_dir(p.path())
+            .args(&args)
+            .assert()
+            .code(0)
+            .stdout(predicate::str::contains(
+                "\nFROM gcr.io/distroless/static-debian12:nonroot\n",
+            ))
+            .stdout(predicate::str::contains(
+                "COPY --from=builder --chown=65532:65532 /work/app /work/app\n",
+            ))
+            .stderr(predicate::str::contains("runs as 65532:65532"));
+    }
+}

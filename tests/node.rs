@@ -497,7 +497,7 @@ fn package_managers_the_runtime_lacks() {
     let df = "FROM node:20\nRUN npm install -g pnpm@9\nWORKDIR /app\nCOPY . .\nRUN pnpm install\nCMD [\"pnpm\", \"start\"]\n";
     let out = split(df, &ctx).unwrap();
     assert!(
-        runtime(&out).contains("RUN npm install -g pnpm@9\nCOPY --from=builder /app /app\n"),
+        runtime(&out).contains("COPY --from=builder /app /app\nRUN npm install -g pnpm@9\n"),
         "{out}"
     );
     // Nowhere installed: refused.

@@ -28,6 +28,7 @@ pub fn assemble(input: &Input<'_, '_>, prog: Program) -> Result<Spec, Skip> {
     let app = model.state(run.index).workdir.clone();
     let builder = input.common.builder(&model.image);
     let base = input.common.base_facts(&model.image);
+    start_program_produced(input, &prog, &run, &app)?;
     let needs = all_needs(input, &prog, &run);
     let mut files = files::plan(input, &prog, &app, &needs, None)?;
     files.dropped.extend(prog.dropped_globs.iter().cloned());
@@ -66,9 +67,9 @@ pub fn assemble(input: &Input<'_, '_>, prog: Program) -> Result<Spec, Skip> {
         };
         runtime_lines.push(format!("{} {cmd}", keyword(input, "RUN")));
     }
-    runtime_lines.extend(prog.runtime_lines.iter().cloned());
+    let mut tail_lines = prog.runtime_lines.clone();
     if let Some(u) = &user.line {
-        runtime_lines.push(format!("{} {u}", keyword(input, "USER")));
+        tail_lines.push(format!("{} {u}", keyword(input, "USER")));
     }
     let mut builder_tail = prog.builder_tail.clone();
     if !files.cleanup.is_empty() {
@@ -96,6 +97,7 @@ pub fn assemble(input: &Input<'_, '_>, prog: Program) -> Result<Spec, Skip> {
         builder_tail,
         carries,
         runtime_lines,
+        tail_lines,
         env_added,
         replace_commands: prog.replace_commands,
         build_env: prog.build_env,
@@ -105,6 +107,48 @@ pub fn assemble(input: &Input<'_, '_>, prog: Program) -> Result<Spec, Skip> {
         announced,
         notes,
     })
+}
+
+/// A start command that runs a file of the application by path (`./start.sh`) needs that file:
+/// copied from the context, built, or written by a RUN. Otherwise the original fails the same
+/// way, or gets it from somewhere dockslim cannot see: left as is.
+fn start_program_produced(input: &Input<'_, '_>, prog: &Program, run: &RunCommand, app: &str) -> Result<(), Skip> {
+    let words = run.all_words();
+    let Some(first) = words.first().filter(|w| w.contains('/') && !w.contains('$')) else {
+        return Ok(());
+    };
+    if prog.replace_commands.iter().any(|(i, _)| *i == run.index) {
+        return Ok(());
+    }
+    let model = input.model;
+    let path = model.state(run.index).resolve(first);
+    let split = prog.split_after;
+    let ours =
+        first.starts_with("./") || first.starts_with("../") || !first.starts_with('/') || files::under(&path, app);
+    if !ours || input.common.is_system_dir(app) && !first.starts_with('.') {
+        return Ok(());
+    }
+    let parent = path
+        .rsplit_once('/')
+        .map_or("/", |(d, _)| if d.is_empty() { "/" } else { d });
+    let produced = prog.artifacts.iter().any(|a| a.from == path || a.to == path)
+        || context_source(input, &path, split + 1).is_some_and(|rel| !crate::lang::dockerignored(input.ctx, &rel))
+        || model.copies.iter().any(|c| c.index <= split && (c.heredoc || c.url) && files::under(&path, c.dest.trim_end_matches('/')))
+        || model.ops.iter().any(|o| {
+            o.index <= split && matches!(&o.op, crate::model::steps::Op::Write(ps) if ps.iter().any(|p| files::under(&path, p)))
+        })
+        // A RUN whose effect is unknown, in that directory, may have made it.
+        || (model.from + 1..=split).any(|i| {
+            model.commands(i).iter().any(|c| {
+                c.cwd == parent && crate::model::steps::classify(&c.texts(), &c.cwd) == crate::model::steps::Op::Other
+            })
+        });
+    if produced {
+        return Ok(());
+    }
+    Err(Skip::Unsupported(format!(
+        "the start command runs {first}, which neither the build context nor a build step provides"
+    )))
 }
 
 /// Every need of the runtime stage: its instructions, the start script, the programs the code runs.

@@ -372,12 +372,20 @@ fn keep_manager(input: &Input<'_, '_>, tpl: &Template, app: &App<'_>, p: &mut Pr
         if pkg.deps.contains(&package) || pkg.dev_deps.contains(&package) {
             continue;
         }
-        let setup = steps
+        // Every step that set the program up, in order (`corepack enable`, then the pinned
+        // `corepack prepare pnpm@9 --activate`).
+        let found: Vec<&String> = steps
             .setups
             .iter()
-            .find(|(_, provides)| provides.iter().any(|x| *x == package || x == prog));
-        match setup {
-            Some((text, _)) if !setups.contains(text) => setups.push(text.clone()),
+            .filter(|(_, provides)| provides.iter().any(|x| *x == package || x == prog))
+            .map(|(text, _)| text)
+            .collect();
+        for text in &found {
+            if !setups.contains(text) {
+                setups.push((*text).clone());
+            }
+        }
+        match found.first() {
             Some(_) => {}
             None if tpl.runtime_managers.contains(prog) => {}
             None if Pm::from_name(prog).is_some() => {
