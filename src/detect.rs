@@ -95,22 +95,29 @@ impl ImageRef {
 
 /// Joins `path` to `base` and normalises `.` and `..`.
 pub fn absolute(base: &str, path: &str) -> String {
-    let joined = if path.starts_with('/') {
-        path.to_string()
+    let mut out = String::with_capacity(base.len() + path.len() + 2);
+    let parts = if path.starts_with('/') {
+        None
     } else {
-        format!("{base}/{path}")
+        Some(base.split('/'))
     };
-    let mut parts: Vec<&str> = Vec::new();
-    for p in joined.split('/') {
+    for p in parts.into_iter().flatten().chain(path.split('/')) {
         match p {
             "" | "." => {}
             ".." => {
-                parts.pop();
+                let cut = out.rfind('/').unwrap_or(0);
+                out.truncate(cut);
             }
-            p => parts.push(p),
+            p => {
+                out.push('/');
+                out.push_str(p);
+            }
         }
     }
-    format!("/{}", parts.join("/"))
+    if out.is_empty() {
+        out.push('/');
+    }
+    out
 }
 
 /// Expands `$NAME`, `${NAME}`, `${NAME:-default}` and `${NAME:+alt}` with `lookup`; unknown
@@ -163,6 +170,19 @@ pub fn expand(s: &str, lookup: impl Fn(&str) -> Option<String>) -> String {
 
 /// Parses an ENV instruction's arguments: `K=V K2="v 2"` or the legacy `K value with spaces`.
 pub fn parse_env(args: &str, escape: char) -> Vec<(String, String)> {
+    // Plain words (no quotes, escapes or line breaks): split them without the shell lexer.
+    let plain = !args.contains(['"', '\'', '\\', '`', '\n', '#']) && !args.contains(escape);
+    if plain {
+        let mut words = args.split_whitespace();
+        let first = words.clone().next().unwrap_or("");
+        if !first.contains('=') {
+            let k = words.next().unwrap_or("");
+            return vec![(k.to_string(), words.collect::<Vec<_>>().join(" "))];
+        }
+        return words
+            .filter_map(|w| w.split_once('=').map(|(k, v)| (k.to_string(), v.to_string())))
+            .collect();
+    }
     let trimmed = args.trim_start();
     let first = trimmed.split_whitespace().next().unwrap_or("");
     if !first.contains('=') {

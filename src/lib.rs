@@ -172,6 +172,7 @@ pub fn split(text: &str, ctx: &dyn BuildContext, opts: &Options<'_>) -> Result<O
         model: &model,
         ctx,
         common: &tpl.common,
+        base: tpl.common.base_facts(&model.image),
         runtime: opts.runtime.or(lang_cfg.runtime).or(opts.config.runtime),
         nonroot: lang_cfg.nonroot.or(opts.config.nonroot).unwrap_or(false),
         extra_copy: &extra_copy,

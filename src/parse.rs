@@ -22,6 +22,8 @@ pub struct Dockerfile<'a> {
     pub escape: char,
     /// The newline the file uses (`"\r\n"` when its first line ends so).
     pub newline: &'static str,
+    /// Byte offset of each line's start, for line numbers without rescanning the text.
+    line_starts: Vec<usize>,
 }
 
 /// A parse failure with its 1-based line number.
@@ -69,12 +71,21 @@ pub fn parse(text: &str) -> Result<Dockerfile<'_>, ParseError> {
         .iter()
         .map(|ins| keyword_start(ins)..end_of_line(text, last_end(ins)))
         .collect();
+    let line_starts = std::iter::once(0)
+        .chain(
+            text.bytes()
+                .enumerate()
+                .filter(|(_, b)| *b == b'\n')
+                .map(|(i, _)| i + 1),
+        )
+        .collect();
     Ok(Dockerfile {
         text,
         instructions: ast.instructions,
         spans,
         escape,
         newline: newline_of(text),
+        line_starts,
     })
 }
 
@@ -86,7 +97,7 @@ impl Dockerfile<'_> {
 
     /// 1-based line where instruction `i` starts.
     pub fn line(&self, i: usize) -> usize {
-        line_of(self.text, self.spans[i].start)
+        self.line_starts.partition_point(|&s| s <= self.spans[i].start)
     }
 
     /// The span of instruction `i` widened to whole lines: from its line start through its

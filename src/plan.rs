@@ -155,7 +155,8 @@ fn move_metadata(df: &Dockerfile<'_>, model: &Model, spec: &Spec, edits: &mut Ve
     for i in model.from + 1..=split.min(n - 1) {
         match &df.instructions[i] {
             Instruction::Env(e) => {
-                let pairs = crate::detect::parse_env(&e.arguments.value, df.escape);
+                let _ = e;
+                let pairs = model.env_pairs(i);
                 let (kept, dropped): (Vec<_>, Vec<_>) = pairs.iter().partition(|(k, _)| !spec.build_env.contains(k));
                 m.dropped_env.extend(dropped.iter().map(|(k, _)| k.clone()));
                 if dropped.is_empty() {
@@ -274,7 +275,7 @@ fn compose(df: &Dockerfile<'_>, model: &Model, spec: &Spec, builder: &str, m: &M
     }
     lines.extend(seen_args);
     let image_workdir = spec.image.workdir.as_deref().unwrap_or("/");
-    if state.workdir_set || state.workdir != image_workdir {
+    if state.workdir_set || &*state.workdir != image_workdir {
         lines.push(format!("{} {}", k("WORKDIR"), state.workdir));
     }
     lines.extend(m.env.iter().cloned());

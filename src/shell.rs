@@ -181,7 +181,7 @@ impl<'a> Lexer<'a> {
 
     fn run(mut self) -> (Vec<Vec<Word>>, bool) {
         while let Some(c) = self.peek() {
-            if self.continuation() {
+            if c == self.escape && self.continuation() {
                 continue;
             }
             match c {
@@ -233,7 +233,7 @@ impl<'a> Lexer<'a> {
                     self.push_empty();
                     self.pos += 1;
                     while let Some(q) = self.peek() {
-                        if self.continuation() {
+                        if q == self.escape && self.continuation() {
                             continue;
                         }
                         self.pos += q.len_utf8();
@@ -268,8 +268,48 @@ impl<'a> Lexer<'a> {
                     }
                 }
                 c => {
-                    self.push_char(c, false);
-                    self.pos += c.len_utf8();
+                    // A run of ordinary characters goes into the word in one piece.
+                    let rest = &self.src[self.pos..];
+                    let n = rest
+                        .find(|x: char| {
+                            x == self.escape
+                                || matches!(
+                                    x,
+                                    ' ' | '\t'
+                                        | '\r'
+                                        | '\n'
+                                        | ';'
+                                        | '&'
+                                        | '|'
+                                        | '('
+                                        | ')'
+                                        | '<'
+                                        | '>'
+                                        | '{'
+                                        | '}'
+                                        | '*'
+                                        | '?'
+                                        | '['
+                                        | ']'
+                                        | '~'
+                                        | '\''
+                                        | '"'
+                                        | '\\'
+                                        | '$'
+                                        | '`'
+                                )
+                        })
+                        .unwrap_or(rest.len())
+                        .max(c.len_utf8());
+                    let start = self.pos;
+                    let w = self.word.get_or_insert_with(|| Word {
+                        text: String::new(),
+                        start,
+                        end: start,
+                        expands: false,
+                    });
+                    w.text.push_str(&rest[..n]);
+                    self.pos += n;
                 }
             }
         }

@@ -44,8 +44,9 @@ pub fn analyze(input: &Input<'_, '_>, tpl: &Template) -> Result<Program, Skip> {
     };
     let (build, artifact) = started_build(input, &builds, &run)?;
     let (split, artifact) = finishing_steps(input, tpl, &build, artifact, &run)?;
-    let cgo = cgo_reason(input, tpl, &build);
-    let base = input.common.base_facts(&input.model.image);
+    let sources = go_sources(input);
+    let cgo = cgo_reason(input, tpl, &build, &sources);
+    let base = &input.base;
     let (link, what) = match &cgo {
         None => ("static", "a static Go binary".to_string()),
         Some(r) if base.musl => ("musl", format!("a cgo binary linked to musl ({r})")),
@@ -58,7 +59,7 @@ pub fn analyze(input: &Input<'_, '_>, tpl: &Template) -> Result<Program, Skip> {
     p.artifacts
         .push(Carry::to(&artifact, &runtime_path(tpl, &run, &artifact)));
     p.build_only = build_only(input, tpl, &build, &run);
-    p.executes = scan_execs(input.ctx, &go_sources(input), &tpl.exec_calls);
+    p.executes = scan_execs(input.ctx, &sources, &tpl.exec_calls);
     p.build_env = tpl.build_env.clone();
     p.own = vec![artifact.clone(), name];
     Ok(p)
@@ -147,7 +148,7 @@ fn finishing_steps(
 
 /// Why the program needs cgo, if it does: `CGO_ENABLED=1`, a cgo module in go.mod/go.sum,
 /// or `import "C"` in the source.
-fn cgo_reason(input: &Input<'_, '_>, tpl: &Template, build: &Build) -> Option<String> {
+fn cgo_reason(input: &Input<'_, '_>, tpl: &Template, build: &Build, sources: &[String]) -> Option<String> {
     let env = build
         .cgo_prefix
         .clone()
@@ -165,8 +166,8 @@ fn cgo_reason(input: &Input<'_, '_>, tpl: &Template, build: &Build) -> Option<St
             return Some(format!("{f} requires {m}"));
         }
     }
-    go_sources(input)
-        .into_iter()
+    sources
+        .iter()
         .find(|f| ctx.read(f).is_some_and(|t| imports_c(&t)))
         .map(|f| format!("{f} imports \"C\""))
 }
@@ -221,11 +222,11 @@ fn runtimes(input: &Input<'_, '_>, tpl: &Template, link: &str) -> Result<Runtime
         .runtimes
         .get(link)
         .ok_or_else(|| Skip::Unsupported(format!("templates/go.toml has no runtimes.{link} table")))?;
-    let base = input.common.base_facts(&input.model.image);
+    let base = &input.base;
     Runtimes::from_table(
         table,
         |n| input.common.images.get(n).cloned(),
-        |p| crate::template::fill(p, &base),
+        |p| crate::template::fill(p, base),
     )
 }
 
@@ -304,15 +305,20 @@ fn find_builds(input: &Input<'_, '_>, tpl: &Template) -> Vec<Build> {
         let shell_form = matches!(r.arguments, Command::Shell(_)) || !r.here_docs.is_empty();
         let state = model.state(i);
         for cmd in model.commands(i) {
-            let words = cmd.texts();
-            if let Some(last) = out.last_mut().filter(|b| b.index == i) {
+            let program = cmd.program().unwrap_or("");
+            if matches!(program, "mv" | "cp" | "install")
+                && let Some(last) = out.last_mut().filter(|b| b.index == i)
+            {
+                let words = cmd.texts();
                 for a in &mut last.artifacts {
                     track_move(&words, &cmd.cwd, a, tpl);
                 }
             }
-            if words.first().is_none_or(|w| w != "go")
-                || !matches!(words.get(1).map(String::as_str), Some("build" | "install"))
-            {
+            if program != "go" {
+                continue;
+            }
+            let words = cmd.texts();
+            if !matches!(words.get(1).map(String::as_str), Some("build" | "install")) {
                 continue;
             }
             let assigns: Vec<(String, String)> = cmd
@@ -345,7 +351,7 @@ fn find_builds(input: &Input<'_, '_>, tpl: &Template) -> Vec<Build> {
                     .iter()
                     .rev()
                     .find_map(|w| w.text.strip_prefix(&format!("{k}=")).map(str::to_string))
-                    .or_else(|| raw_env(input, i, k))
+                    .or_else(|| state.raw(k).map(str::to_string))
             };
             let cross = [("GOOS", "linux"), ("GOARCH", "amd64")]
                 .iter()
@@ -377,24 +383,6 @@ fn find_builds(input: &Input<'_, '_>, tpl: &Template) -> Vec<Build> {
         }
     }
     out
-}
-
-/// The ENV or ARG value of `name` as written (unexpanded) in the last instruction before `i`
-/// that sets it.
-fn raw_env(input: &Input<'_, '_>, i: usize, name: &str) -> Option<String> {
-    let df = input.df;
-    (input.model.from + 1..i).rev().find_map(|j| match &df.instructions[j] {
-        Instruction::Env(e) => crate::detect::parse_env(&e.arguments.value, df.escape)
-            .into_iter()
-            .rev()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v),
-        Instruction::Arg(a) => crate::detect::parse_arg(&a.arguments.value)
-            .into_iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.unwrap_or_else(|| format!("${{{name}}}"))),
-        _ => None,
-    })
 }
 
 /// Follows `mv`/`cp`/`install` of the artifact to its new place.

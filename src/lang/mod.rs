@@ -16,7 +16,7 @@ use crate::model::Model;
 use crate::parse::{Command, Dockerfile, Instruction};
 use crate::plan::Carry;
 use crate::render::Edit;
-use crate::template::{Common, LinkRuntimes, RuntimeImage, RuntimeKind};
+use crate::template::{BaseFacts, Common, LinkRuntimes, RuntimeImage, RuntimeKind};
 
 /// Everything a language module gets.
 pub struct Input<'a, 'b> {
@@ -28,6 +28,8 @@ pub struct Input<'a, 'b> {
     pub ctx: &'a dyn BuildContext,
     /// Shared template data.
     pub common: &'a Common,
+    /// The builder image's base system (libc, Debian release, alpine release), read off its tag.
+    pub base: BaseFacts,
     /// The runtime family asked for (command line, then config), if any.
     pub runtime: Option<RuntimeKind>,
     /// Whether a non-root runtime was asked for (`--nonroot`, config `nonroot = true`).

@@ -32,12 +32,14 @@ pub struct Base {
 #[derive(Debug, Clone)]
 pub struct State {
     /// Absolute WORKDIR.
-    pub workdir: String,
+    pub workdir: Rc<str>,
     /// Whether a WORKDIR instruction was seen.
     pub workdir_set: bool,
     /// The last USER, if any.
-    pub user: Option<String>,
+    pub user: Option<Rc<str>>,
     env: Rc<VarLog>,
+    /// The same definitions as written, before expansion (same positions as `env`).
+    env_raw: Rc<VarLog>,
     env_len: usize,
     env_base: usize,
     args: Rc<VarLog>,
@@ -45,6 +47,14 @@ pub struct State {
 }
 
 impl State {
+    /// The value of an ENV or ARG default as the Dockerfile wrote it (`${TARGETOS}` unexpanded).
+    pub fn raw(&self, name: &str) -> Option<&str> {
+        match self.env_raw.get(self.env_len, name) {
+            Some(v) => v,
+            None => self.args.get(self.args_len, name).map(|v| v.unwrap_or("")),
+        }
+    }
+
     /// The value of an ENV (base image's included) or ARG default.
     pub fn var(&self, name: &str) -> Option<&str> {
         match self.env.get(self.env_len, name) {
@@ -157,6 +167,8 @@ pub struct Model {
     pub copies: Vec<CopyFact>,
     /// The simple commands of each instruction (empty for all but RUN).
     commands: Vec<Vec<Cmd>>,
+    /// The `NAME=value` pairs of each ENV instruction as written (empty for the others).
+    env_pairs: Vec<Vec<(String, String)>>,
     /// What the RUN commands do, in order.
     pub ops: Vec<OpAt>,
 }
@@ -180,10 +192,11 @@ pub fn builder_image(df: &Dockerfile<'_>) -> Option<(usize, ImageRef)> {
 /// The walk's running state: the logs it appends to and the current view.
 struct Walk {
     env: VarLog,
+    env_raw: VarLog,
     args: VarLog,
-    workdir: String,
+    workdir: Rc<str>,
     workdir_set: bool,
-    user: Option<String>,
+    user: Option<Rc<str>>,
 }
 
 impl Walk {
@@ -201,9 +214,9 @@ impl Walk {
 
 /// A snapshot of the walk before instruction `i`, without the shared logs (filled at the end).
 struct Snap {
-    workdir: String,
+    workdir: Rc<str>,
     workdir_set: bool,
-    user: Option<String>,
+    user: Option<Rc<str>>,
     env_len: usize,
     args_len: usize,
 }
@@ -214,8 +227,9 @@ impl Model {
         let (from, _) = builder_image(df)?;
         let mut w = Walk {
             env: VarLog::default(),
+            env_raw: VarLog::default(),
             args: VarLog::default(),
-            workdir: base.workdir.clone(),
+            workdir: Rc::from(base.workdir.as_str()),
             workdir_set: false,
             user: None,
         };
@@ -236,6 +250,7 @@ impl Model {
         let stage_name = f.as_.as_ref().map(|(_, n)| n.value.to_string());
         for (k, v) in &base.env {
             w.env.push(k.clone(), Some(v.clone()));
+            w.env_raw.push(k.clone(), Some(v.clone()));
         }
         let env_base = w.env.len();
         let snap = |w: &Walk| Snap {
@@ -248,19 +263,23 @@ impl Model {
         let mut snaps: Vec<Snap> = (0..=from).map(|_| snap(&w)).collect();
         let mut copies = Vec::new();
         let mut commands: Vec<Vec<Cmd>> = (0..=from).map(|_| Vec::new()).collect();
+        let mut env_pairs: Vec<Vec<(String, String)>> = (0..=from).map(|_| Vec::new()).collect();
         let mut ops = Vec::new();
         for (index, ins) in df.instructions.iter().enumerate().skip(from + 1) {
             snaps.push(snap(&w));
             let mut cmds = Vec::new();
+            let mut pairs = Vec::new();
             match ins {
                 Instruction::Workdir(d) => {
-                    w.workdir = w.resolve(&d.arguments.value);
+                    w.workdir = Rc::from(w.resolve(&d.arguments.value));
                     w.workdir_set = true;
                 }
                 Instruction::Env(e) => {
-                    for (k, v) in parse_env(&e.arguments.value, df.escape) {
-                        let v = expand(&v, |n| w.var(n));
-                        w.env.push(k, Some(v));
+                    pairs = parse_env(&e.arguments.value, df.escape);
+                    for (k, v) in &pairs {
+                        let expanded = expand(v, |n| w.var(n));
+                        w.env_raw.push(k.clone(), Some(v.clone()));
+                        w.env.push(k.clone(), Some(expanded));
                     }
                 }
                 Instruction::Arg(a) => {
@@ -269,7 +288,7 @@ impl Model {
                         w.args.push(k, v);
                     }
                 }
-                Instruction::User(u) => w.user = Some(u.arguments.value.to_string()),
+                Instruction::User(u) => w.user = Some(Rc::from(&*u.arguments.value)),
                 Instruction::Copy(c) if !c.options.iter().any(|o| o.name.value == "from") => {
                     copies.push(copy_fact(index, &c.src, &c.dest.value, chown_of(&c.options), &w, false));
                 }
@@ -278,11 +297,14 @@ impl Model {
                 }
                 Instruction::Run(_) => {
                     let home = |u: &str| format!("/home/{u}");
-                    let mut cwd = w.workdir.clone();
+                    let mut cwd = w.workdir.to_string();
                     for words in raw_commands(df, index) {
                         cwd = expand_cmds(words, cwd, None, false, &mut cmds, &home, 0);
                     }
                     for c in &cmds {
+                        if !c.program().is_some_and(steps::may_affect) {
+                            continue;
+                        }
                         let texts = c.texts();
                         let expanded: Vec<String> = texts.iter().map(|t| expand(t, |n| w.var(n))).collect();
                         let op = steps::classify(&expanded, &c.cwd);
@@ -298,9 +320,11 @@ impl Model {
                 _ => {}
             }
             commands.push(cmds);
+            env_pairs.push(pairs);
         }
         snaps.push(snap(&w));
         let env = Rc::new(w.env);
+        let env_raw = Rc::new(w.env_raw);
         let args = Rc::new(w.args);
         let states = snaps
             .into_iter()
@@ -309,6 +333,7 @@ impl Model {
                 workdir_set: s.workdir_set,
                 user: s.user,
                 env: Rc::clone(&env),
+                env_raw: Rc::clone(&env_raw),
                 env_len: s.env_len,
                 env_base,
                 args: Rc::clone(&args),
@@ -322,6 +347,7 @@ impl Model {
             states,
             copies,
             commands,
+            env_pairs,
             ops,
         })
     }
@@ -339,6 +365,11 @@ impl Model {
     /// The simple commands of instruction `i` (empty unless it is a RUN).
     pub fn commands(&self, i: usize) -> &[Cmd] {
         self.commands.get(i).map_or(&[], Vec::as_slice)
+    }
+
+    /// The `NAME=value` pairs of ENV instruction `i`, as written (empty for other instructions).
+    pub fn env_pairs(&self, i: usize) -> &[(String, String)] {
+        self.env_pairs.get(i).map_or(&[], Vec::as_slice)
     }
 
     /// The number of instructions.
@@ -512,13 +543,12 @@ fn expand_cmds(
     home: &dyn Fn(&str) -> String,
     depth: usize,
 ) -> String {
-    let texts: Vec<String> = shell::split_assignments(&words)
-        .1
-        .iter()
-        .map(|w| w.text.clone())
-        .collect();
-    if texts.first().is_some_and(|t| t == "cd") {
-        cwd = absolute(&cwd, texts.get(1).map_or("/root", String::as_str));
+    let program_words = shell::split_assignments(&words).1;
+    let first = program_words
+        .first()
+        .map(|w| w.text.rsplit('/').next().unwrap_or(&w.text));
+    if first == Some("cd") {
+        cwd = absolute(&cwd, program_words.get(1).map_or("/root", |w| w.text.as_str()));
         out.push(Cmd {
             words,
             cwd: cwd.clone(),
@@ -527,7 +557,17 @@ fn expand_cmds(
         });
         return cwd;
     }
-    let inner = (depth < 4).then(|| steps::unwrap(&texts)).flatten();
+    if depth >= 4 || !first.is_some_and(steps::is_wrapper) {
+        out.push(Cmd {
+            words,
+            cwd: cwd.clone(),
+            nested,
+            user,
+        });
+        return cwd;
+    }
+    let texts: Vec<String> = program_words.iter().map(|w| w.text.clone()).collect();
+    let inner = steps::unwrap(&texts);
     let Some((inner, switched)) = inner else {
         out.push(Cmd {
             words,
@@ -595,15 +635,15 @@ mod tests {
             "FROM golang:1.22\nWORKDIR /app\nENV A=1 B=\"two words\"\nCOPY . .\nWORKDIR sub\nCOPY templates ./templates\nCOPY a.yml b.yml ./conf/\n",
         );
         let ctx = crate::context::MemContext::new().with("templates/x.html", "");
-        assert_eq!(m.state(1).workdir, "/go");
-        assert_eq!(m.state(2).workdir, "/app");
+        assert_eq!(&*m.state(1).workdir, "/go");
+        assert_eq!(&*m.state(2).workdir, "/app");
         assert_eq!(m.state(3).var("B"), Some("two words"));
         assert_eq!(m.state(3).var("GOPATH"), Some("/go"));
         assert_eq!(
             m.state(3).own_env().collect::<Vec<_>>(),
             vec![("A", "1"), ("B", "two words")]
         );
-        assert_eq!(m.state(6).workdir, "/app/sub");
+        assert_eq!(&*m.state(6).workdir, "/app/sub");
         assert_eq!(m.image_path_of(&ctx, "main.go", 4).as_deref(), Some("/app/main.go"));
         assert_eq!(
             m.image_path_of(&ctx, "templates/x.html", 9).as_deref(),

@@ -86,6 +86,36 @@ pub fn manager_of(program: &str) -> Option<Manager> {
     }
 }
 
+/// Whether a command running `program` can have an effect [`classify`] reads (anything else
+/// is [`Op::Other`] without looking further).
+pub fn may_affect(program: &str) -> bool {
+    let p = program.rsplit('/').next().unwrap_or(program);
+    manager_of(p).is_some()
+        || matches!(
+            p,
+            "add-apt-repository"
+                | "apt-key"
+                | "apt-add-repository"
+                | "useradd"
+                | "adduser"
+                | "groupadd"
+                | "addgroup"
+                | "chown"
+                | "mkdir"
+                | "touch"
+                | "cp"
+                | "mv"
+                | "install"
+                | "ln"
+                | "rsync"
+                | "curl"
+                | "wget"
+                | "tar"
+                | "unzip"
+                | "git"
+        )
+}
+
 /// What `words` (a simple command without leading assignments) does, run in `cwd`.
 pub fn classify(words: &[String], cwd: &str) -> Op {
     let Some(first) = words.first() else { return Op::Other };
@@ -275,6 +305,32 @@ pub enum Inner {
     Script(String),
     /// The words of one command.
     Words(Vec<String>),
+}
+
+/// Whether `program` may run other commands ([`unwrap`] looks inside).
+pub fn is_wrapper(program: &str) -> bool {
+    matches!(
+        program,
+        "sh" | "bash"
+            | "dash"
+            | "ash"
+            | "zsh"
+            | "su"
+            | "sudo"
+            | "runuser"
+            | "doas"
+            | "gosu"
+            | "su-exec"
+            | "chpst"
+            | "env"
+            | "nice"
+            | "nohup"
+            | "time"
+            | "exec"
+            | "command"
+            | "stdbuf"
+            | "ionice"
+    )
 }
 
 /// Unwraps one level of wrapper; `None` when `words` is not one.

@@ -4,19 +4,46 @@
 //! in its length however many ENV lines it has.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
+/// FNV-1a: variable names are short, and SipHash's DoS resistance buys nothing here.
+#[derive(Debug, Clone, Copy)]
+pub struct Fnv(u64);
+
+impl Default for Fnv {
+    fn default() -> Self {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0 ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+}
 
 /// An append-only log of `NAME=value` definitions with a per-name index.
 #[derive(Debug, Default, Clone)]
 pub struct VarLog {
     entries: Vec<(String, Option<String>)>,
-    index: HashMap<String, Vec<usize>>,
+    index: HashMap<String, Vec<usize>, BuildHasherDefault<Fnv>>,
 }
 
 impl VarLog {
     /// Appends a definition; returns the new length (the view that includes it).
     pub fn push(&mut self, name: String, value: Option<String>) -> usize {
         let at = self.entries.len();
-        self.index.entry(name.clone()).or_default().push(at);
+        match self.index.get_mut(&name) {
+            Some(positions) => positions.push(at),
+            None => {
+                self.index.insert(name.clone(), vec![at]);
+            }
+        }
         self.entries.push((name, value));
         at + 1
     }

@@ -6,6 +6,8 @@
 //! (sources trees outside the app, `vendor/`, cargo's `deps/`...), VCS metadata, caches and
 //! temporary directories; those inside a copied directory are removed in the builder first.
 
+use std::collections::BTreeSet;
+
 use super::needs::Need;
 use crate::Skip;
 use crate::detect::absolute;
@@ -18,6 +20,9 @@ use crate::plan::Carry;
 pub struct Files {
     /// Copies from the builder, in order.
     pub carries: Vec<Carry>,
+    /// The paths copied to the same place, for the "already covered" question: each new path
+    /// looks up its own ancestors, so merging stays linear in the number of copies.
+    same: BTreeSet<String>,
     /// Paths removed in the builder after the build.
     pub cleanup: Vec<String>,
     /// What stays behind on purpose, as globs (for the summary and `verify`).
@@ -47,7 +52,7 @@ pub fn plan(
     let mut f = Files::default();
     let app_whole = !common.is_system_dir(app);
     if app_whole {
-        f.carries.push(Carry::owned(app, chown));
+        push(&mut f, Carry::owned(app, chown));
         f.whole.push(app.to_string());
     }
     let build_only = |p: &str| prog.build_only.iter().any(|b| under(p, b));
@@ -100,11 +105,7 @@ pub fn plan(
             _ => continue,
         };
         for p in paths {
-            if common.is_scratch(p)
-                || common.is_system_dir(p)
-                || build_only(p)
-                || f.carries.iter().any(|c| under(p, &c.to))
-            {
+            if common.is_scratch(p) || common.is_system_dir(p) || build_only(p) || f.covers(p) {
                 continue;
             }
             let parent = p
@@ -128,7 +129,7 @@ pub fn plan(
             model.image_path_of(input.ctx, rel, split + 1)
         };
         if let Some(p) = path
-            && !f.carries.iter().any(|c| under(&p, &c.to))
+            && !f.covers(&p)
         {
             push(&mut f, Carry::owned(&p, chown));
         }
@@ -172,17 +173,48 @@ fn is_bin_dir(dir: &str) -> bool {
     )
 }
 
+impl Files {
+    /// Whether a path copied to the same place already holds `path`.
+    fn covers(&self, path: &str) -> bool {
+        let mut p = path.trim_end_matches('/');
+        loop {
+            if self.same.contains(if p.is_empty() { "/" } else { p }) {
+                return true;
+            }
+            match p.rsplit_once('/') {
+                Some((parent, _)) => p = parent,
+                None => return false,
+            }
+        }
+    }
+}
+
 /// Adds a carry unless one already covers it; drops those it covers.
 fn push(f: &mut Files, c: Carry) {
-    if f.carries
-        .iter()
-        .any(|x| x.from == x.to && under(&c.to, &x.to) && c.from == c.to)
-    {
+    if c.from != c.to {
+        f.carries.push(c);
         return;
     }
-    if c.from == c.to {
-        f.carries.retain(|x| !(x.from == x.to && under(&x.to, &c.to)));
+    if f.covers(&c.to) {
+        return;
     }
+    // Paths inside the new one sort right after it: stop at the first that is not.
+    let base = c.to.trim_end_matches('/');
+    let below = |p: &String| p.len() > base.len() && p.starts_with(base) && p.as_bytes()[base.len()] == b'/';
+    let inside: Vec<String> = f
+        .same
+        .range::<str, _>((std::ops::Bound::Excluded(base), std::ops::Bound::Unbounded))
+        .skip_while(|p| !below(p) && p.starts_with(base))
+        .take_while(|p| below(p))
+        .cloned()
+        .collect();
+    if !inside.is_empty() {
+        for p in &inside {
+            f.same.remove(p);
+        }
+        f.carries.retain(|x| !(x.from == x.to && inside.contains(&x.to)));
+    }
+    f.same.insert(c.to.clone());
     f.carries.push(c);
 }
 

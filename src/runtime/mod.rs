@@ -27,7 +27,7 @@ pub fn assemble(input: &Input<'_, '_>, prog: Program) -> Result<Spec, Skip> {
     };
     let app = model.state(run.index).workdir.clone();
     let builder = input.common.builder(&model.image);
-    let base = input.common.base_facts(&model.image);
+    let base = &input.base;
     start_program_produced(input, &prog, &run, &app)?;
     let needs = all_needs(input, &prog, &run);
     let mut files = files::plan(input, &prog, &app, &needs, None)?;
@@ -140,7 +140,7 @@ fn start_program_produced(input: &Input<'_, '_>, prog: &Program, run: &RunComman
         // A RUN whose effect is unknown, in that directory, may have made it.
         || (model.from + 1..=split).any(|i| {
             model.commands(i).iter().any(|c| {
-                c.cwd == parent && crate::model::steps::classify(&c.texts(), &c.cwd) == crate::model::steps::Op::Other
+                c.cwd == parent && !c.program().is_some_and(crate::model::steps::may_affect)
             })
         });
     if produced {

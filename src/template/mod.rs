@@ -3,10 +3,11 @@
 //! replace any of them. This module owns loading, the shared runtime tables, and filling image
 //! patterns (`{debian}`, `{codename}`, `{alpine}`) from the builder image.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
 use std::path::Path;
 use std::str::FromStr;
+use std::sync::Arc;
 
 use serde::Deserialize;
 
@@ -92,10 +93,10 @@ pub struct RuntimeImage {
     pub certs: bool,
     /// User names the image's /etc/passwd knows.
     #[serde(default)]
-    pub users: Vec<String>,
+    pub users: Arc<[String]>,
     /// Packages whose files it already holds.
     #[serde(default)]
-    pub provides: Vec<String>,
+    pub provides: Arc<[String]>,
 }
 
 impl RuntimeImage {
@@ -250,7 +251,20 @@ pub struct Common {
     pub images: BTreeMap<String, RuntimeImage>,
     /// Programs available in each runtime family (for RUN and HEALTHCHECK in the runtime stage).
     pub tools: BTreeMap<RuntimeKind, Vec<String>>,
+    /// The lists above as sets, for lookups on every path and program ([`Common::index`]).
+    #[serde(skip)]
+    sets: Sets,
 }
+
+/// [`Common`]'s lists as sets.
+#[derive(Debug, Clone, Default)]
+struct Sets {
+    system: HashSet<String, Fnv>,
+    scratch: HashSet<String, Fnv>,
+    tools: HashMap<RuntimeKind, HashSet<String, Fnv>>,
+}
+
+type Fnv = std::hash::BuildHasherDefault<crate::model::vars::Fnv>;
 
 /// What a builder image tells about its base system.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -314,21 +328,38 @@ impl Common {
     /// Whether `path` is a system directory (never copied whole).
     pub fn is_system_dir(&self, path: &str) -> bool {
         let p = path.trim_end_matches('/');
-        let p = if p.is_empty() { "/" } else { p };
-        self.system_dirs.iter().any(|d| d == p)
+        self.sets.system.contains(if p.is_empty() { "/" } else { p })
     }
 
     /// Whether `path` lies in a directory whose contents only builds use.
     pub fn is_scratch(&self, path: &str) -> bool {
-        self.scratch_dirs
-            .iter()
-            .any(|d| path == d || path.strip_prefix(d.as_str()).is_some_and(|r| r.starts_with('/')))
+        let mut p = path.trim_end_matches('/');
+        while !p.is_empty() {
+            if self.sets.scratch.contains(p) {
+                return true;
+            }
+            p = p.rsplit_once('/').map_or("", |(d, _)| d);
+        }
+        false
+    }
+
+    /// Builds the lookup sets; [`TemplateSet::load`] calls it once.
+    pub fn index(&mut self) {
+        self.sets = Sets {
+            system: self.system_dirs.iter().cloned().collect(),
+            scratch: self.scratch_dirs.iter().cloned().collect(),
+            tools: self
+                .tools
+                .iter()
+                .map(|(k, v)| (*k, v.iter().cloned().collect()))
+                .collect(),
+        };
     }
 
     /// Whether the runtime family `kind` has `program`.
     pub fn has_tool(&self, kind: RuntimeKind, program: &str) -> bool {
         let name = program.rsplit('/').next().unwrap_or(program);
-        self.tools.get(&kind).is_some_and(|t| t.iter().any(|p| p == name))
+        self.sets.tools.get(&kind).is_some_and(|t| t.contains(name))
     }
 
     /// Whether `program` is a shell builtin (`exit`, `cd`, `export`...).
@@ -339,10 +370,37 @@ impl Common {
 
 /// Fills `{debian}`, `{codename}` and `{alpine}` in an image pattern.
 pub fn fill(pattern: &str, base: &BaseFacts) -> String {
-    pattern
-        .replace("{debian}", &base.debian)
-        .replace("{codename}", &base.codename)
-        .replace("{alpine}", &base.alpine)
+    fill_with(pattern, |key| match key {
+        "debian" => Some(base.debian.as_str()),
+        "codename" => Some(base.codename.as_str()),
+        "alpine" => Some(base.alpine.as_str()),
+        _ => None,
+    })
+}
+
+/// Replaces each `{key}` of `pattern` with `value(key)` in one pass; unknown keys stay.
+pub fn fill_with<'v>(pattern: &str, value: impl Fn(&str) -> Option<&'v str>) -> String {
+    let mut out = String::with_capacity(pattern.len() + 16);
+    let mut rest = pattern;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        match after
+            .find('}')
+            .and_then(|close| value(&after[..close]).map(|v| (close, v)))
+        {
+            Some((close, v)) => {
+                out.push_str(v);
+                rest = &after[close + 1..];
+            }
+            None => {
+                out.push('{');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// The embedded template text for `name` (`common`, `go`, `rust`, `node`).
@@ -390,7 +448,11 @@ impl TemplateSet {
     /// The built-in templates, with any file in `user_dir` taking the place of its twin.
     pub fn load(user_dir: Option<&Path>) -> Result<TemplateSet, String> {
         Ok(TemplateSet {
-            common: load("common", user_dir)?,
+            common: {
+                let mut c: Common = load("common", user_dir)?;
+                c.index();
+                c
+            },
             go: load("go", user_dir)?,
             rust: load("rust", user_dir)?,
             node: load("node", user_dir)?,

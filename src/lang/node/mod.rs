@@ -242,7 +242,7 @@ fn runtimes(
             repo = raw.repo.clone();
         }
     }
-    let base = input.common.base_facts(base_image);
+    let base = &input.base;
     let libc = if base.musl || tag.alpine.is_some() {
         "musl"
     } else {

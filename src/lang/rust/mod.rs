@@ -311,15 +311,15 @@ fn rust_sources(input: &Input<'_, '_>) -> Vec<String> {
 fn build_env_names(input: &Input<'_, '_>, tpl: &Template) -> Vec<String> {
     let df = input.df;
     let mut out = Vec::new();
-    for ins in df.instructions.iter().skip(input.model.from + 1) {
-        if let Instruction::Env(e) = ins {
-            for (k, _) in crate::detect::parse_env(&e.arguments.value, df.escape) {
+    for (i, ins) in df.instructions.iter().enumerate().skip(input.model.from + 1) {
+        if let Instruction::Env(_) = ins {
+            for (k, _) in input.model.env_pairs(i) {
                 let hit = tpl.build_env.iter().any(|p| match p.strip_suffix('*') {
                     Some(prefix) => k.starts_with(prefix),
-                    None => *p == k,
+                    None => p == k,
                 });
-                if hit && !out.contains(&k) {
-                    out.push(k);
+                if hit && !out.contains(k) {
+                    out.push(k.clone());
                 }
             }
         }
@@ -332,7 +332,7 @@ fn build_env_names(input: &Input<'_, '_>, tpl: &Template) -> Vec<String> {
 /// template's `tag_releases`; a tag without a version is on the newest one.
 fn base_facts(input: &Input<'_, '_>, tpl: &Template) -> BaseFacts {
     let image = &input.model.image;
-    let mut base = input.common.base_facts(image);
+    let mut base = input.base.clone();
     let tag = image.tag().to_ascii_lowercase();
     let named = input.common.debian.keys().any(|c| tag.contains(c.as_str()));
     if named || !tpl.images.contains(&image.name) {

@@ -115,7 +115,7 @@ fn cargo_run(
     let end = df.instructions.len();
     let site = Site {
         index: end,
-        cwd: model.end().workdir.clone(),
+        cwd: model.end().workdir.to_string(),
         assigns: &[],
     };
     let wanted = resolve(input, tpl, c, &site).map_err(unsupported)?;
@@ -134,9 +134,7 @@ fn cargo_run(
                 Instruction::Copy(_) | Instruction::Add(_) => !copies_sources(input, i),
                 Instruction::Run(_) => finishing(input, tpl, i) || !touches_sources(input, i),
                 // A build variable set later makes `cargo run` compile again.
-                Instruction::Env(e) => crate::detect::parse_env(&e.arguments.value, df.escape)
-                    .iter()
-                    .all(|(k, _)| !build_env.contains(k)),
+                Instruction::Env(_) => input.model.env_pairs(i).iter().all(|(k, _)| !build_env.contains(k)),
                 _ => true,
             })
     });
