@@ -46,8 +46,14 @@ CMD ["/app/server", "-port", "8080"]
 
 /// ~1,000 lines: the typical file with a long tail of setup steps in the builder.
 fn large() -> String {
+    with_steps(240)
+}
+
+/// The typical file with `steps` setup steps of 4 lines each (a comment, a RUN over two lines,
+/// an ENV) in the builder.
+fn with_steps(steps: usize) -> String {
     let mut setup = String::new();
-    for i in 0..240 {
+    for i in 0..steps {
         setup.push_str(&format!(
             "# step {i}\nRUN echo \"setting up {i}\" && \\\n    mkdir -p /opt/step{i}\nENV STEP_{i}=done\n"
         ));
@@ -96,6 +102,27 @@ fn benches(c: &mut Criterion) {
         split.bench_function(name, |b| b.iter(|| dockslim::split(black_box(text), &ctx, &opts)));
     }
     split.finish();
+
+    // How the cost grows with the file's length: 100, 1,000 and 10,000 lines.
+    let mut growth = c.benchmark_group("growth");
+    growth.sample_size(20);
+    for (lines, steps) in [(100, 18), (1_000, 243), (10_000, 2_493)] {
+        let text = with_steps(steps);
+        assert!(
+            (lines * 9 / 10..=lines * 11 / 10).contains(&text.lines().count()),
+            "{lines} lines: {}",
+            text.lines().count()
+        );
+        assert!(matches!(
+            dockslim::split(&text, &ctx, &opts),
+            Ok(Outcome::Rewritten { .. })
+        ));
+        growth.throughput(Throughput::Elements(1));
+        growth.bench_function(lines.to_string(), |b| {
+            b.iter(|| dockslim::split(black_box(&text), &ctx, &opts))
+        });
+    }
+    growth.finish();
 }
 
 criterion_group!(split_benches, benches);

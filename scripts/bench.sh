@@ -39,6 +39,17 @@ for i in $(seq 1 $batch); do
     files+=("$dst/Dockerfile")
 done
 
+# The same 1,000 Dockerfiles in one flat directory beside one shared build context (a Go
+# project), as a monorepo's services/*.Dockerfile are: each file's context questions are the
+# same directory's.
+flat="$work/flat"; mkdir -p "$flat"
+cp "$root/examples/go-seed-b/go.mod" "$root/examples/go-seed-b/main.go" "$flat/"
+flat_files=()
+for i in $(seq 1 $batch); do
+    cp "$root/examples/go-seed-b/Dockerfile" "$flat/svc$i.Dockerfile"
+    flat_files+=("$flat/svc$i.Dockerfile")
+done
+
 now() { date +%s%N; }
 ms() { awk -v ns="$1" -v n="$2" 'BEGIN { printf "%.2f", ns / n / 1e6 }'; }
 secs() { awk -v ns="$1" 'BEGIN { printf "%.3f", ns / 1e9 }'; }
@@ -64,6 +75,10 @@ t0=$(now); "$dockslim" split --check "${files[@]}" >/dev/null 2>&1 || true; t1=$
 d_batch=$(( t1 - t0 ))
 t0=$(now); "$hadolint" "${files[@]}" >/dev/null 2>&1 || true; t1=$(now)
 h_batch=$(( t1 - t0 ))
+t0=$(now); "$dockslim" split --check "${flat_files[@]}" >/dev/null 2>&1 || true; t1=$(now)
+d_flat=$(( t1 - t0 ))
+t0=$(now); "$hadolint" "${flat_files[@]}" >/dev/null 2>&1 || true; t1=$(now)
+h_flat=$(( t1 - t0 ))
 
 echo "Machine: $(nproc) cores, $(uname -m); dockslim $("$dockslim" --version | awk '{print $2}'); $("$hadolint" --version)"
 echo "Files: ${#examples[@]} example projects (Go, Rust, Node.js) copied round-robin into $batch directories."
@@ -71,7 +86,8 @@ echo
 echo "| | dockslim split --check | hadolint | target (dockslim) |"
 echo "|---|---|---|---|"
 echo "| one file per process (mean of $per_process) | $(ms "$d_one" "$per_process") ms | $(ms "$h_one" "$per_process") ms | < 5 ms |"
-echo "| $batch files in one call | $(secs "$d_batch") s | $(secs "$h_batch") s | < 0.2 s |"
+echo "| $batch files in one call, each in its own directory | $(secs "$d_batch") s | $(secs "$h_batch") s | < 0.15 s |"
+echo "| $batch files in one call, all in one directory | $(secs "$d_flat") s | $(secs "$h_flat") s | < 0.15 s |"
 echo "| $batch files in one call, per file | $(ms "$d_batch" $batch) ms | $(ms "$h_batch" $batch) ms | |"
 
 if [ $criterion = yes ]; then
@@ -81,11 +97,13 @@ if [ $criterion = yes ]; then
     echo "| | time | files/s | target |"
     echo "|---|---|---|---|"
     (cd "$root" && cargo bench --quiet --bench split -- --noplot 2>/dev/null) |
-        awk '/^(parse|split)\// { name = $1 }
+        awk '/^(parse|split|growth)\// { name = $1 }
              /time:/ && name != "" {
                 for (i = 1; i <= NF; i++) if ($i == "time:") break
                 v = $(i + 3); u = $(i + 4); s = v
                 if (u == "ns") s = v / 1e9; else if (u == "µs" || u == "us") s = v / 1e6; else if (u == "ms") s = v / 1e3
-                t = (name ~ /^split/) ? ">= 50,000 files/s" : ""
+                t = ""
+                if (name == "split/typical") t = ">= 60,000 files/s"
+                if (name == "split/large") t = ">= 7,560 files/s (20x the 378/s before)"
                 printf "| %s | %s %s | %.0f | %s |\n", name, v, u, 1 / s, t; name = "" }'
 fi

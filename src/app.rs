@@ -8,12 +8,29 @@ use crate::config::{self, Config};
 use std::cell::RefCell;
 use std::collections::HashMap;
 
-use crate::context::{BuildContext, DirContext};
+use crate::context::{Cached, DirContext};
 use crate::detect::Language;
 use crate::emit;
 use crate::plan::Summary;
 use crate::template::{RuntimeKind, TemplateSet};
 use crate::{Outcome, Skip};
+use std::rc::Rc;
+
+/// The build context of `dir`, shared by every Dockerfile of this run that uses it: 1,000
+/// Dockerfiles in one directory ask the file system about it once, not 1,000 times. Nothing
+/// dockslim writes (only Dockerfiles) is a file those questions read.
+fn shared_context(dir: &Path) -> Rc<Cached<DirContext>> {
+    thread_local! {
+        static CONTEXTS: RefCell<HashMap<PathBuf, Rc<Cached<DirContext>>>> = RefCell::new(HashMap::new());
+    }
+    CONTEXTS.with(|c| {
+        Rc::clone(
+            c.borrow_mut()
+                .entry(dir.to_path_buf())
+                .or_insert_with(|| Rc::new(Cached::new(DirContext::new(dir.to_path_buf())))),
+        )
+    })
+}
 
 /// Files larger than this are refused: no real Dockerfile comes near it.
 pub const MAX_FILE_BYTES: u64 = 4 << 20;
@@ -304,14 +321,14 @@ fn split_text(
         },
         None => TemplateSet::builtin(),
     };
-    let ctx = Cached::new(DirContext::new(context_dir.to_path_buf()));
+    let ctx = shared_context(context_dir);
     let opts = crate::Options {
         lang: req.lang,
         runtime: req.runtime,
         config: &config,
         templates,
     };
-    match crate::split(&text, &ctx, &opts) {
+    match crate::split(&text, &*ctx, &opts) {
         Err(e) => fail(e.to_string()),
         Ok(Outcome::LeftAsIs(reason)) => FileReport::LeftAsIs {
             display,
@@ -334,83 +351,19 @@ fn split_text(
     }
 }
 
-/// A build context that asks the file system each question once: detection looks at the
-/// same few files (go.mod, package.json, the root listing...) many times, and on a busy or
-/// virtualised disk each look is a system call. One per Dockerfile, so nothing goes stale.
-struct Cached<C> {
-    inner: C,
-    reads: RefCell<HashMap<String, Option<String>>>,
-    dirs: RefCell<HashMap<String, bool>>,
-    files: RefCell<HashMap<String, bool>>,
-    lists: RefCell<HashMap<String, Vec<String>>>,
-}
-
-impl<C: BuildContext> Cached<C> {
-    fn new(inner: C) -> Self {
-        Cached {
-            inner,
-            reads: RefCell::default(),
-            dirs: RefCell::default(),
-            files: RefCell::default(),
-            lists: RefCell::default(),
-        }
-    }
-}
-
-fn memo<T: Clone>(map: &RefCell<HashMap<String, T>>, key: &str, ask: impl FnOnce() -> T) -> T {
-    if let Some(v) = map.borrow().get(key) {
-        return v.clone();
-    }
-    let v = ask();
-    map.borrow_mut().insert(key.to_string(), v.clone());
-    v
-}
-
-impl<C: BuildContext> BuildContext for Cached<C> {
-    fn read(&self, path: &str) -> Option<String> {
-        memo(&self.reads, path, || self.inner.read(path))
-    }
-    fn is_dir(&self, path: &str) -> bool {
-        memo(&self.dirs, path, || self.inner.is_dir(path))
-    }
-    fn is_file(&self, path: &str) -> bool {
-        memo(&self.files, path, || self.inner.is_file(path))
-    }
-    fn list(&self, path: &str) -> Vec<String> {
-        memo(&self.lists, path, || self.inner.list(path))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::cell::Cell;
 
-    /// Counts how often each question reaches the wrapped context.
-    #[derive(Default)]
-    struct Counting {
-        asked: Cell<usize>,
+    #[test]
+    fn contexts_are_shared_within_a_run() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = shared_context(dir.path());
+        let b = shared_context(dir.path());
+        assert!(Rc::ptr_eq(&a, &b), "one cache per context directory");
+        let other = tempfile::tempdir().unwrap();
+        assert!(!Rc::ptr_eq(&a, &shared_context(other.path())));
     }
-
-    impl BuildContext for Counting {
-        fn read(&self, path: &str) -> Option<String> {
-            self.asked.set(self.asked.get() + 1);
-            (path == "go.mod").then(|| "module m\n".to_string())
-        }
-        fn is_dir(&self, path: &str) -> bool {
-            self.asked.set(self.asked.get() + 1);
-            path.is_empty()
-        }
-        fn is_file(&self, path: &str) -> bool {
-            self.asked.set(self.asked.get() + 1);
-            path == "go.mod"
-        }
-        fn list(&self, _: &str) -> Vec<String> {
-            self.asked.set(self.asked.get() + 1);
-            vec!["go.mod".into()]
-        }
-    }
-
     #[test]
     fn patch_path_is_relative_to_the_repository_root() {
         let tmp = tempfile::tempdir().unwrap();
@@ -465,18 +418,5 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
-    }
-
-    #[test]
-    fn cached_context_asks_once_and_answers_the_same() {
-        let c = Cached::new(Counting::default());
-        for _ in 0..3 {
-            assert_eq!(c.read("go.mod").as_deref(), Some("module m\n"));
-            assert_eq!(c.read("nope"), None);
-            assert!(c.is_dir("") && !c.is_dir("src"));
-            assert!(c.is_file("go.mod") && !c.is_file("x"));
-            assert_eq!(c.list(""), vec!["go.mod".to_string()]);
-        }
-        assert_eq!(c.inner.asked.get(), 7);
     }
 }

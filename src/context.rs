@@ -2,7 +2,8 @@
 //! Cargo.toml, package.json, the directory listing...). A trait keeps the pipeline pure and
 //! testable: [`DirContext`] reads a real directory, [`MemContext`] holds files in memory.
 
-use std::collections::BTreeMap;
+use std::cell::RefCell;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 /// Read-only access to a build context. Paths are relative, `/`-separated, without `./`.
@@ -147,5 +148,97 @@ impl BuildContext for MemContext {
             .collect();
         names.dedup();
         names
+    }
+}
+
+/// A build context that asks the wrapped one each question once: detection looks at the
+/// same few files (go.mod, package.json, the root listing...) many times, and on a busy or
+/// virtualised disk each look is a system call.
+pub struct Cached<C> {
+    inner: C,
+    reads: RefCell<HashMap<String, Option<String>>>,
+    dirs: RefCell<HashMap<String, bool>>,
+    files: RefCell<HashMap<String, bool>>,
+    lists: RefCell<HashMap<String, Vec<String>>>,
+}
+
+impl<C: BuildContext> Cached<C> {
+    /// Wraps `inner`.
+    pub fn new(inner: C) -> Self {
+        Cached {
+            inner,
+            reads: RefCell::default(),
+            dirs: RefCell::default(),
+            files: RefCell::default(),
+            lists: RefCell::default(),
+        }
+    }
+}
+
+fn memo<T: Clone>(map: &RefCell<HashMap<String, T>>, key: &str, ask: impl FnOnce() -> T) -> T {
+    if let Some(v) = map.borrow().get(key) {
+        return v.clone();
+    }
+    let v = ask();
+    map.borrow_mut().insert(key.to_string(), v.clone());
+    v
+}
+
+impl<C: BuildContext> BuildContext for Cached<C> {
+    fn read(&self, path: &str) -> Option<String> {
+        memo(&self.reads, path, || self.inner.read(path))
+    }
+    fn is_dir(&self, path: &str) -> bool {
+        memo(&self.dirs, path, || self.inner.is_dir(path))
+    }
+    fn is_file(&self, path: &str) -> bool {
+        memo(&self.files, path, || self.inner.is_file(path))
+    }
+    fn list(&self, path: &str) -> Vec<String> {
+        memo(&self.lists, path, || self.inner.list(path))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::cell::Cell;
+
+    /// Counts how often each question reaches the wrapped context.
+    #[derive(Default)]
+    struct Counting {
+        asked: Cell<usize>,
+    }
+
+    impl BuildContext for Counting {
+        fn read(&self, path: &str) -> Option<String> {
+            self.asked.set(self.asked.get() + 1);
+            (path == "go.mod").then(|| "module m\n".to_string())
+        }
+        fn is_dir(&self, path: &str) -> bool {
+            self.asked.set(self.asked.get() + 1);
+            path.is_empty()
+        }
+        fn is_file(&self, path: &str) -> bool {
+            self.asked.set(self.asked.get() + 1);
+            path == "go.mod"
+        }
+        fn list(&self, _: &str) -> Vec<String> {
+            self.asked.set(self.asked.get() + 1);
+            vec!["go.mod".into()]
+        }
+    }
+
+    #[test]
+    fn cached_context_asks_once_and_answers_the_same() {
+        let c = Cached::new(Counting::default());
+        for _ in 0..3 {
+            assert_eq!(c.read("go.mod").as_deref(), Some("module m\n"));
+            assert_eq!(c.read("nope"), None);
+            assert!(c.is_dir("") && !c.is_dir("src"));
+            assert!(c.is_file("go.mod") && !c.is_file("x"));
+            assert_eq!(c.list(""), vec!["go.mod".to_string()]);
+        }
+        assert_eq!(c.inner.asked.get(), 7);
     }
 }
