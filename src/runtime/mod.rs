@@ -237,6 +237,14 @@ fn choose(
             c
         }
     };
+    // Packages installed on another distribution than the builder's are other builds of the
+    // program (another git, another openssl): a fit there gives way to one on the builder's own.
+    let own_family = if musl {
+        RuntimeKind::Alpine
+    } else {
+        RuntimeKind::DebianSlim
+    };
+    let mut foreign: Option<(RuntimeKind, RuntimeImage, Fit, Option<String>)> = None;
     let mut first_problem: Option<String> = None;
     // The reason a runtime of the Dockerfile's own package manager family gives is the one
     // that says what really stands in the way.
@@ -257,7 +265,13 @@ fn choose(
         };
         match packages::fit(input, &demand, kind, image) {
             Ok(fit) => {
-                let note = first_problem.map(|p| format!("{kind} runtime because {p}"));
+                let note = first_problem.clone().map(|p| format!("{kind} runtime because {p}"));
+                let programs = fit.install.iter().any(|p| !packages::SYSTEM_DATA.contains(&p.as_str()));
+                let other_family = kind != own_family && kind != RuntimeKind::Distroless && programs;
+                if other_family && input.runtime.is_none() {
+                    foreign.get_or_insert((kind, image.clone(), fit, note));
+                    continue;
+                }
                 return Ok((kind, image.clone(), fit, note));
             }
             Err(p) => {
@@ -270,6 +284,9 @@ fn choose(
                 first_problem.get_or_insert(p);
             }
         }
+    }
+    if let Some(found) = foreign {
+        return Ok(found);
     }
     let problem = family_problem
         .or(first_problem)
