@@ -189,6 +189,15 @@ impl Files {
     }
 }
 
+/// `carries` in order, without those another copy to the same place already holds.
+pub fn merge(carries: Vec<Carry>) -> Vec<Carry> {
+    let mut f = Files::default();
+    for c in carries {
+        push(&mut f, c);
+    }
+    f.carries
+}
+
 /// Adds a carry unless one already covers it; drops those it covers.
 fn push(f: &mut Files, c: Carry) {
     if c.from != c.to {

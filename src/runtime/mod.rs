@@ -47,6 +47,7 @@ pub fn assemble(input: &Input<'_, '_>, prog: Program) -> Result<Spec, Skip> {
     }
     let mut carries = user.carries.clone();
     carries.append(&mut files.carries);
+    let mut carries = files::merge(carries);
     let mut env_added = prog.env_added.clone();
     system_data_copies(&wanted, builder, kind, &image, &mut carries, &mut env_added);
     let mut notes = prog.notes.clone();

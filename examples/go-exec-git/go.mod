@@ -1,0 +1,3 @@
+module example.com/revinfo
+
+go 1.22
