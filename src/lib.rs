@@ -109,14 +109,35 @@ pub fn split(text: &str, ctx: &dyn BuildContext, opts: &Options<'_>) -> Result<O
         return Ok(Outcome::LeftAsIs(skip));
     }
     let (bom, body) = parse::strip_bom(text);
+    let df = read(body)?;
+    if let Some(skip) = single_stage_problem(&df)? {
+        return Ok(Outcome::LeftAsIs(skip));
+    }
+    let (edits, summary) = match rewrite(&df, ctx, opts)? {
+        Ok(planned) => planned,
+        Err(skip) => return Ok(Outcome::LeftAsIs(skip)),
+    };
+    let out = render::apply(body, &edits).map_err(|e| Error::Internal(e.to_string()))?;
+    check_two_stages(&out)?;
+    let text = if bom { format!("\u{feff}{out}") } else { out };
+    Ok(Outcome::Rewritten { text, summary })
+}
+
+/// Parses the Dockerfile text (BOM already stripped).
+fn read(body: &str) -> Result<parse::Dockerfile<'_>, Error> {
     if body.trim().is_empty() {
         return Err(Error::Empty);
     }
-    let df = parse::parse(body).map_err(|e| match e.line {
+    parse::parse(body).map_err(|e| match e.line {
         // Line 0: the parser found no stage at all (only comments or directives).
         0 => Error::NoFrom,
         _ => Error::Parse(e),
-    })?;
+    })
+}
+
+/// Why a parsed Dockerfile is not a single stage dockslim may split: no FROM (an error),
+/// several stages, ONBUILD, FROM scratch.
+fn single_stage_problem(df: &parse::Dockerfile<'_>) -> Result<Option<Skip>, Error> {
     let stages = df
         .instructions
         .iter()
@@ -126,7 +147,7 @@ pub fn split(text: &str, ctx: &dyn BuildContext, opts: &Options<'_>) -> Result<O
         return Err(Error::NoFrom);
     }
     if stages > 1 {
-        return Ok(Outcome::LeftAsIs(Skip::MultiStage(stages)));
+        return Ok(Some(Skip::MultiStage(stages)));
     }
     if let Some(i) = df
         .instructions
@@ -137,15 +158,20 @@ pub fn split(text: &str, ctx: &dyn BuildContext, opts: &Options<'_>) -> Result<O
             "ONBUILD at line {} makes this a base image for other builds",
             df.line(i)
         );
-        return Ok(Outcome::LeftAsIs(Skip::Unsupported(why)));
+        return Ok(Some(Skip::Unsupported(why)));
     }
+    let (_, image) = model::builder_image(df).ok_or(Error::NoFrom)?;
+    Ok((image.name == "scratch").then(|| Skip::Unsupported("it builds FROM scratch: nothing to slim".into())))
+}
+
+/// The pipeline on a single-stage Dockerfile: model, language, runtime assembly, edits.
+fn rewrite(
+    df: &parse::Dockerfile<'_>,
+    ctx: &dyn BuildContext,
+    opts: &Options<'_>,
+) -> Result<Result<(Vec<render::Edit>, Summary), Skip>, Error> {
     let tpl = opts.templates;
-    let (_, image) = model::builder_image(&df).ok_or(Error::NoFrom)?;
-    if image.name == "scratch" {
-        return Ok(Outcome::LeftAsIs(Skip::Unsupported(
-            "it builds FROM scratch: nothing to slim".into(),
-        )));
-    }
+    let (_, image) = model::builder_image(df).ok_or(Error::NoFrom)?;
     let base = match tpl.common.builder(&image) {
         Some(b) => model::Base {
             workdir: b.workdir.clone(),
@@ -156,19 +182,19 @@ pub fn split(text: &str, ctx: &dyn BuildContext, opts: &Options<'_>) -> Result<O
             env: Vec::new(),
         },
     };
-    let model = model::Model::new(&df, &base).ok_or(Error::NoFrom)?;
+    let model = model::Model::new(df, &base).ok_or(Error::NoFrom)?;
     let images = [
         (Language::Go, tpl.go.images.as_slice()),
         (Language::Rust, tpl.rust.images.as_slice()),
         (Language::Node, tpl.node.images.as_slice()),
     ];
-    let Some(lang) = opts.lang.or_else(|| detect::detect_language(&df, &model, ctx, &images)) else {
-        return Ok(Outcome::LeftAsIs(Skip::UnknownLanguage));
+    let Some(lang) = opts.lang.or_else(|| detect::detect_language(df, &model, ctx, &images)) else {
+        return Ok(Err(Skip::UnknownLanguage));
     };
     let lang_cfg = opts.config.lang(lang);
     let extra_copy: Vec<String> = opts.config.copy.iter().chain(&lang_cfg.copy).cloned().collect();
     let input = lang::Input {
-        df: &df,
+        df,
         model: &model,
         ctx,
         common: &tpl.common,
@@ -183,27 +209,56 @@ pub fn split(text: &str, ctx: &dyn BuildContext, opts: &Options<'_>) -> Result<O
         Language::Rust => lang::rust::analyze(&input, &tpl.rust),
         Language::Node => lang::node::analyze(&input, &tpl.node),
     };
-    let planned = program
+    Ok(program
         .and_then(|p| runtime::assemble(&input, p))
-        .and_then(|spec| plan::plan(&df, &model, &spec));
-    let (edits, summary) = match planned {
-        Ok(p) => p,
-        Err(skip) => return Ok(Outcome::LeftAsIs(skip)),
-    };
-    let out = render::apply(body, &edits).map_err(|e| Error::Internal(e.to_string()))?;
-    // Never hand back text that does not parse as a two-stage Dockerfile.
-    let new_stages = {
-        let check =
-            parse::parse(&out).map_err(|e| Error::Internal(format!("the rewrite does not parse: {}", e.message)))?;
-        check
-            .instructions
-            .iter()
-            .filter(|i| matches!(i, Instruction::From(_)))
-            .count()
-    };
-    if new_stages != 2 {
-        return Err(Error::Internal(format!("the rewrite has {new_stages} stages")));
+        .and_then(|spec| plan::plan(df, &model, &spec)))
+}
+
+/// Never hand back text that does not parse as a two-stage Dockerfile.
+fn check_two_stages(out: &str) -> Result<(), Error> {
+    let check = parse::parse(out).map_err(|e| Error::Internal(format!("the rewrite does not parse: {}", e.message)))?;
+    let stages = check
+        .instructions
+        .iter()
+        .filter(|i| matches!(i, Instruction::From(_)))
+        .count();
+    if stages != 2 {
+        return Err(Error::Internal(format!("the rewrite has {stages} stages")));
     }
-    let text = if bom { format!("\u{feff}{out}") } else { out };
-    Ok(Outcome::Rewritten { text, summary })
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn what_is_not_a_single_stage() {
+        assert_eq!(read("  \n").unwrap_err(), Error::Empty);
+        assert_eq!(read("# only a comment\n").unwrap_err(), Error::NoFrom);
+        assert!(matches!(read("FROM a\nHEALTHCHECK\n").unwrap_err(), Error::Parse(_)));
+        let stage = |t: &str| single_stage_problem(&read(t).unwrap()).unwrap().map(|s| s.to_string());
+        assert_eq!(
+            stage("FROM a AS b\nFROM c\n").as_deref(),
+            Some("already multi-stage (2 stages)")
+        );
+        assert_eq!(
+            stage("FROM a\nONBUILD RUN x\n").as_deref(),
+            Some("ONBUILD at line 2 makes this a base image for other builds")
+        );
+        assert_eq!(
+            stage("FROM scratch\nCOPY a /\n").as_deref(),
+            Some("it builds FROM scratch: nothing to slim")
+        );
+        assert_eq!(stage("FROM golang:1.22\nRUN go build\n"), None);
+    }
+
+    #[test]
+    fn the_output_must_be_two_stages() {
+        assert!(check_two_stages("FROM a AS b\nRUN x\n\nFROM c\nCOPY --from=b /x /x\n").is_ok());
+        assert!(matches!(check_two_stages("FROM a\n"), Err(Error::Internal(m)) if m.contains("1 stages")));
+        assert!(
+            matches!(check_two_stages("FROM a\nHEALTHCHECK\n"), Err(Error::Internal(m)) if m.contains("does not parse"))
+        );
+    }
 }

@@ -47,34 +47,75 @@ pub fn plan(
     needs: &[Need],
     chown: Option<&str>,
 ) -> Result<Files, Skip> {
-    let (df, model, common) = (input.df, input.model, input.common);
-    let split = prog.split_after;
+    let at = At {
+        input,
+        prog,
+        needs,
+        chown,
+    };
     let mut f = Files::default();
-    let app_whole = !common.is_system_dir(app);
-    if app_whole {
-        push(&mut f, Carry::owned(app, chown));
+    app_dir(&at, app, &mut f);
+    placements(&at, &mut f)?;
+    run_writes(&at, &mut f);
+    extras(&at, &mut f);
+    artifacts(&at, &mut f);
+    removals(&at, app, &mut f);
+    Ok(f)
+}
+
+/// What the passes share.
+struct At<'a, 'i, 'b> {
+    input: &'a Input<'i, 'b>,
+    prog: &'a Program,
+    needs: &'a [Need],
+    chown: Option<&'a str>,
+}
+
+impl At<'_, '_, '_> {
+    /// Whether `p` is inside a path only the build uses.
+    fn build_only(&self, p: &str) -> bool {
+        self.prog.build_only.iter().any(|b| under(p, b))
+    }
+
+    /// Whether the runtime stage runs `p` (by path or name).
+    fn needed(&self, p: &str) -> bool {
+        let base = p.rsplit('/').next().unwrap_or(p);
+        self.needs.iter().flat_map(|n| &n.programs).any(|x| x == p || x == base)
+    }
+}
+
+/// The directory of `p`.
+fn parent(p: &str) -> &str {
+    p.rsplit_once('/')
+        .map_or("/", |(d, _)| if d.is_empty() { "/" } else { d })
+}
+
+/// The application directory crosses whole, unless it is a system directory.
+fn app_dir(at: &At<'_, '_, '_>, app: &str, f: &mut Files) {
+    if !at.input.common.is_system_dir(app) {
+        push(f, Carry::owned(app, at.chown));
         f.whole.push(app.to_string());
     }
-    let build_only = |p: &str| prog.build_only.iter().any(|b| under(p, b));
-    let needed = |p: &str| {
-        let base = p.rsplit('/').next().unwrap_or(p);
-        needs.iter().flat_map(|n| &n.programs).any(|x| x == p || x == base)
-    };
-    // Every placement from a COPY/ADD.
-    for c in model.copies.iter().filter(|c| c.index <= split) {
+}
+
+/// Every path a COPY/ADD placed outside the application directory; into a system directory
+/// only files it names (a tool there crosses when something runs it).
+fn placements(at: &At<'_, '_, '_>, f: &mut Files) -> Result<(), Skip> {
+    let (input, common) = (at.input, at.input.common);
+    for c in input.model.copies.iter().filter(|c| c.index <= at.prog.split_after) {
         let dest = c.dest.trim_end_matches('/');
         let dest = if dest.is_empty() { "/" } else { dest };
-        if f.whole.iter().any(|w| under(dest, w)) || build_only(dest) {
+        if f.whole.iter().any(|w| under(dest, w)) || at.build_only(dest) {
             continue;
         }
         let into_dir = c.dest.ends_with('/') || c.sources.len() > 1;
+        let named = c
+            .sources
+            .iter()
+            .all(|s| s != "." && !s.contains(['*', '?']) && !input.ctx.is_dir(s));
         let targets: Vec<String> = if !common.is_system_dir(dest) {
             vec![dest.to_string()]
-        } else if into_dir
-            && c.sources
-                .iter()
-                .all(|s| s != "." && !s.contains(['*', '?']) && !input.ctx.is_dir(s))
-        {
+        } else if into_dir && named {
             c.sources
                 .iter()
                 .map(|s| absolute(dest, s.rsplit('/').next().unwrap_or(s)))
@@ -82,79 +123,89 @@ pub fn plan(
         } else {
             return Err(Skip::Unsupported(format!(
                 "COPY at line {} puts {} into {dest}, which dockslim cannot copy apart from the system: give the app a WORKDIR of its own",
-                df.line(c.index),
+                input.df.line(c.index),
                 c.sources.join(" "),
             )));
         };
         for t in targets {
-            // A tool copied into a system directory crosses when something runs it.
-            let parent = t
-                .rsplit_once('/')
-                .map_or("/", |(d, _)| if d.is_empty() { "/" } else { d });
-            if common.is_system_dir(parent) && !needed(&t) && is_bin_dir(parent) {
-                continue;
+            let p = parent(&t);
+            if !(common.is_system_dir(p) && is_bin_dir(p) && !at.needed(&t)) {
+                push(f, Carry::owned(&t, None));
             }
-            push(&mut f, Carry::owned(&t, None));
         }
     }
-    // Every path a RUN created or changed.
-    for o in model.ops.iter().filter(|o| o.index <= split) {
+    Ok(())
+}
+
+/// Every path a RUN created or changed (`mkdir -p /data`, `chown app /var/log/app`), except
+/// scratch and build-only paths; a tool or library installed into the system crosses only
+/// when the runtime stage runs it.
+fn run_writes(at: &At<'_, '_, '_>, f: &mut Files) {
+    let common = at.input.common;
+    for o in at.input.model.ops.iter().filter(|o| o.index <= at.prog.split_after) {
         let paths = match &o.op {
             Op::Write(p) => p,
             Op::Chown { paths, .. } => paths,
             _ => continue,
         };
         for p in paths {
-            if common.is_scratch(p) || common.is_system_dir(p) || build_only(p) || f.covers(p) {
+            if common.is_scratch(p) || common.is_system_dir(p) || at.build_only(p) || f.covers(p) {
                 continue;
             }
-            let parent = p
-                .rsplit_once('/')
-                .map_or("/", |(d, _)| if d.is_empty() { "/" } else { d });
-            if is_bin_dir(parent) || parent.starts_with("/usr/") || parent.starts_with("/lib") {
-                // A tool or library installed into the system: carried only when run.
-                if !needed(p) {
-                    continue;
-                }
+            let dir = parent(p);
+            let system = is_bin_dir(dir) || dir.starts_with("/usr/") || dir.starts_with("/lib");
+            if !system || at.needed(p) {
+                push(f, Carry::owned(p, at.chown));
             }
-            push(&mut f, Carry::owned(p, chown));
         }
     }
-    // Extra paths from the config.
+}
+
+/// Extra paths the config names (`copy = [...]`).
+fn extras(at: &At<'_, '_, '_>, f: &mut Files) {
+    let input = at.input;
     for e in input.extra_copy {
         let rel = e.trim_start_matches("./").trim_end_matches('/');
         let path = if rel.starts_with('/') {
             Some(rel.to_string())
         } else {
-            model.image_path_of(input.ctx, rel, split + 1)
+            input.model.image_path_of(input.ctx, rel, at.prog.split_after + 1)
         };
         if let Some(p) = path
             && !f.covers(&p)
         {
-            push(&mut f, Carry::owned(&p, chown));
+            push(f, Carry::owned(&p, at.chown));
         }
     }
-    // The built binaries.
-    for a in &prog.artifacts {
-        if a.from == a.to && f.whole.iter().any(|w| under(&a.to, w)) && !build_only(&a.from) {
-            continue;
+}
+
+/// The built binaries, unless they already cross inside the application directory.
+fn artifacts(at: &At<'_, '_, '_>, f: &mut Files) {
+    for a in &at.prog.artifacts {
+        let inside = a.from == a.to && f.whole.iter().any(|w| under(&a.to, w)) && !at.build_only(&a.from);
+        if !inside {
+            push(f, a.clone());
         }
-        push(&mut f, a.clone());
     }
-    // Build-only paths inside what crosses whole are removed in the builder first.
-    let execs_git = needs.iter().flat_map(|n| &n.programs).any(|p| p == "git");
+}
+
+/// Build-only paths inside what crosses whole are removed in the builder first (and `.git`,
+/// unless the program runs git); every build-only path is reported as dropped.
+fn removals(at: &At<'_, '_, '_>, app: &str, f: &mut Files) {
+    let (input, prog) = (at.input, at.prog);
+    let execs_git = at.needs.iter().flat_map(|n| &n.programs).any(|p| p == "git");
     let mut removals: Vec<String> = prog.build_only.clone();
-    if app_whole && !execs_git && copied_from_context(input, ".git", split) {
+    if !f.whole.is_empty() && !execs_git && copied_from_context(input, ".git", prog.split_after) {
         removals.push(absolute(app, ".git"));
     }
     for b in removals {
-        if f.whole.iter().any(|w| under(&b, w) && b != *w) && !prog.artifacts.iter().any(|a| under(&a.from, &b)) {
+        let inside = f.whole.iter().any(|w| under(&b, w) && b != *w);
+        if inside && !prog.artifacts.iter().any(|a| under(&a.from, &b)) {
             f.cleanup.push(b.clone());
         }
         f.dropped.push(b.clone());
         f.dropped.push(format!("{}/**", b.trim_end_matches('/')));
     }
-    Ok(f)
 }
 
 /// Whether context path `rel` reaches the image before instruction `split` (a COPY brings it
@@ -230,6 +281,73 @@ fn push(f: &mut Files, c: Carry) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::context::MemContext;
+    use crate::runtime::testing::{program, with_input};
+
+    /// The copies' destinations for `text` (split after instruction `split`), or the refusal.
+    fn copies(text: &str, ctx: &MemContext, split: usize, needs: &[Need]) -> Result<Vec<String>, String> {
+        with_input(text, ctx, |input| {
+            let app = input.model.end().workdir.to_string();
+            plan(input, &program(split), &app, needs, None)
+                .map(|f| f.carries.iter().map(|c| c.to.clone()).collect())
+                .map_err(|e| e.to_string())
+        })
+    }
+
+    #[test]
+    fn the_application_directory_and_placements_outside_it() {
+        let ctx = MemContext::new()
+            .with("app.conf", "x")
+            .with("tool", "#!/bin/sh\n")
+            .with("main.go", "");
+        let df = "FROM golang:1.22\nWORKDIR /srv\nCOPY . .\nCOPY app.conf /etc/app/\nCOPY tool /usr/local/bin/\nCMD [\"x\"]\n";
+        assert_eq!(copies(df, &ctx, 4, &[]).unwrap(), ["/srv", "/etc/app"]);
+        // A tool in a system directory crosses when something runs it.
+        let run = Need {
+            what: "CMD".into(),
+            shell: false,
+            programs: vec!["tool".into()],
+        };
+        assert_eq!(
+            copies(df, &ctx, 4, &[run]).unwrap(),
+            ["/srv", "/etc/app", "/usr/local/bin/tool"]
+        );
+        // No application directory of its own: refused.
+        let e = copies("FROM node:20\nCOPY . .\nCMD [\"node\", \"x\"]\n", &ctx, 1, &[]).unwrap_err();
+        assert!(e.contains("give the app a WORKDIR"), "{e}");
+    }
+
+    #[test]
+    fn paths_a_run_creates() {
+        let df = "FROM golang:1.22\nWORKDIR /app\nRUN mkdir -p /data /tmp/x /app/logs && curl -o /usr/local/bin/migrate https://e/m\nCMD [\"x\"]\n";
+        assert_eq!(copies(df, &MemContext::new(), 2, &[]).unwrap(), ["/app", "/data"]);
+    }
+
+    #[test]
+    fn build_only_paths_inside_are_removed_first() {
+        let ctx = MemContext::new()
+            .with("vendor/m.txt", "")
+            .with(".git/HEAD", "")
+            .with("main.go", "");
+        let df = "FROM golang:1.22\nWORKDIR /app\nCOPY . .\nRUN go build -o app .\nCMD [\"./app\"]\n";
+        with_input(df, &ctx, |input| {
+            let mut prog = program(3);
+            prog.build_only = vec!["/app/vendor".into()];
+            let f = plan(input, &prog, "/app", &[], None).unwrap();
+            assert_eq!(f.cleanup, ["/app/vendor", "/app/.git"]);
+            assert!(f.dropped.contains(&"/app/vendor/**".to_string()));
+            // A program that runs git keeps .git.
+            let git = Need {
+                what: "the program".into(),
+                shell: false,
+                programs: vec!["git".into()],
+            };
+            assert_eq!(
+                plan(input, &prog, "/app", &[git], None).unwrap().cleanup,
+                ["/app/vendor"]
+            );
+        });
+    }
 
     #[test]
     fn paths_under_dirs() {

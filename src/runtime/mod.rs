@@ -361,3 +361,49 @@ mod tests {
         assert_eq!(relative("/", "/go/pkg"), "/go/pkg");
     }
 }
+
+/// Test support: an [`Input`] for a Dockerfile text and an in-memory context.
+#[cfg(test)]
+pub(crate) mod testing {
+    use crate::context::MemContext;
+    use crate::lang::{Input, Program, Runtimes};
+    use crate::model::{Base, Model};
+    use crate::template::{RuntimeKind, TemplateSet};
+
+    /// Runs `f` with the input for `text` in `ctx`.
+    pub fn with_input<R>(text: &str, ctx: &MemContext, f: impl FnOnce(&Input<'_, '_>) -> R) -> R {
+        let tpl = TemplateSet::builtin();
+        let df = crate::parse::parse(text).expect("parses");
+        let (_, image) = crate::model::builder_image(&df).expect("a FROM");
+        let base = tpl
+            .common
+            .builder(&image)
+            .map(|b| Base {
+                workdir: b.workdir.clone(),
+                env: b.env.clone(),
+            })
+            .unwrap_or_default();
+        let model = Model::new(&df, &base).expect("a model");
+        let input = Input {
+            df: &df,
+            model: &model,
+            ctx,
+            common: &tpl.common,
+            base: tpl.common.base_facts(&model.image),
+            runtime: None,
+            nonroot: false,
+            extra_copy: &[],
+            prune: None,
+        };
+        f(&input)
+    }
+
+    /// A program answer splitting after `split`, with no runtime images.
+    pub fn program(split: usize) -> Program {
+        let runtimes = Runtimes {
+            default: RuntimeKind::Distroless,
+            images: Vec::new(),
+        };
+        Program::new(crate::detect::Language::Go, split, "a test program".into(), runtimes)
+    }
+}

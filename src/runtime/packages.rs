@@ -36,14 +36,31 @@ pub struct Wanted {
 
 /// Reads what the builder installs and holds, up to instruction `split`.
 pub fn wanted(input: &Input<'_, '_>, prog: &Program, builder: Option<&Builder>) -> Wanted {
-    let rules = &input.common.packages;
     let mut w = Wanted {
         no_recommends: true,
         ..Wanted::default()
     };
+    let all_installed = installs(input, prog.split_after, &mut w);
+    let held = |d: &str| {
+        builder.is_some_and(|b| b.holds.iter().any(|h| h == d) || d == "tzdata" && b.zoneinfo.is_some())
+            || all_installed.iter().any(|p| base_name(p) == d)
+    };
+    if prog.system_data {
+        w.data = SYSTEM_DATA.iter().filter(|d| held(d)).map(|d| d.to_string()).collect();
+    }
+    w.builder_ca = held("ca-certificates");
+    w.builder_programs = builder_programs(input, builder, &all_installed);
+    w
+}
+
+/// Reads the package installs and removals up to instruction `split` into `w` (the packages a
+/// program may use, their manager and lines, whether the sources changed first); returns every
+/// package installed, build-only ones included.
+fn installs(input: &Input<'_, '_>, split: usize, w: &mut Wanted) -> Vec<String> {
+    let rules = &input.common.packages;
     let mut groups: Vec<(String, Vec<String>)> = Vec::new();
-    let mut all_installed: Vec<String> = Vec::new();
-    for o in input.model.ops.iter().filter(|o| o.index <= prog.split_after) {
+    let mut all: Vec<String> = Vec::new();
+    for o in input.model.ops.iter().filter(|o| o.index <= split) {
         match &o.op {
             Op::Install {
                 manager,
@@ -52,7 +69,7 @@ pub fn wanted(input: &Input<'_, '_>, prog: &Program, builder: Option<&Builder>) 
                 group,
             } => {
                 let keep: Vec<String> = packages.iter().filter(|p| !rules.build_only(p)).cloned().collect();
-                all_installed.extend(packages.iter().cloned());
+                all.extend(packages.iter().cloned());
                 if let Some(g) = group {
                     groups.push((g.clone(), keep.clone()));
                 }
@@ -87,7 +104,7 @@ pub fn wanted(input: &Input<'_, '_>, prog: &Program, builder: Option<&Builder>) 
             _ => {}
         }
     }
-    // A change of package sources matters only when an install came after it.
+    // A change of package sources matters only when an install came at or after it.
     if let Some(line) = w.sources_changed
         && !w.lines.iter().any(|l| *l >= line)
     {
@@ -96,32 +113,24 @@ pub fn wanted(input: &Input<'_, '_>, prog: &Program, builder: Option<&Builder>) 
     if w.installed.is_empty() {
         w.no_recommends = true;
     }
-    if prog.system_data {
-        for d in SYSTEM_DATA {
-            let held = builder.is_some_and(|b| b.holds.iter().any(|h| h == d) || d == "tzdata" && b.zoneinfo.is_some())
-                || all_installed.iter().any(|p| base_name(p) == d);
-            if held {
-                w.data.push(d.to_string());
-            }
-        }
-    }
-    if let Some(b) = builder {
-        w.builder_programs.extend(b.programs.iter().cloned());
-    }
-    w.builder_ca = builder.is_some_and(|b| b.holds.iter().any(|h| h == "ca-certificates"))
-        || all_installed.iter().any(|p| base_name(p) == "ca-certificates");
-    for p in &all_installed {
+    all
+}
+
+/// The programs the builder can run: its image's own, and those of the packages installed.
+fn builder_programs(input: &Input<'_, '_>, builder: Option<&Builder>, installed: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = builder.map(|b| b.programs.clone()).unwrap_or_default();
+    for p in installed {
         let name = base_name(p).to_string();
-        for (prog_name, pkg) in &rules.provides {
-            if *pkg == name && !w.builder_programs.contains(prog_name) {
-                w.builder_programs.push(prog_name.clone());
+        for (prog_name, pkg) in &input.common.packages.provides {
+            if *pkg == name && !out.contains(prog_name) {
+                out.push(prog_name.clone());
             }
         }
-        if !w.builder_programs.contains(&name) {
-            w.builder_programs.push(name);
+        if !out.contains(&name) {
+            out.push(name);
         }
     }
-    w
+    out
 }
 
 /// A package name without its version pin.
@@ -155,35 +164,70 @@ pub struct Demand<'a> {
 /// Whether `image` (family `kind`) can serve `d`: hold every wanted package and serve every
 /// need. The error says why not.
 pub fn fit(input: &Input<'_, '_>, d: &Demand<'_>, kind: RuntimeKind, image: &RuntimeImage) -> Result<Fit, String> {
-    let (prog, wanted, needs, builder_musl, carried) = (d.prog, d.wanted, d.needs, d.builder_musl, d.carried);
-    let rules = &input.common.packages;
-    let manager = image.manager.as_deref();
-    let shown = &image.image;
-    let mut install: Vec<String> = Vec::new();
-    let add = |p: &str, install: &mut Vec<String>| {
-        if !image.provides(p) && !install.iter().any(|x| x == p) {
-            install.push(p.to_string());
-        }
+    let mut f = Candidate {
+        input,
+        d,
+        kind,
+        image,
+        install: Vec::new(),
     };
-    // What the Dockerfile installs.
-    let missing: Vec<&String> = wanted.installed.iter().filter(|p| !image.provides(p)).collect();
-    if let (Some(first), Some(m)) = (missing.first(), wanted.manager) {
+    f.dockerfile_packages()?;
+    f.language_packages()?;
+    f.system_data()?;
+    f.needs()?;
+    f.ca_for_installed_programs();
+    if !f.install.is_empty() && image.manager.is_none() {
+        return Err(format!("{} cannot install {}", image.image, f.install.join(" ")));
+    }
+    Ok(Fit { install: f.install })
+}
+
+/// One runtime image being tried, and what it would install.
+struct Candidate<'a, 'i, 'b> {
+    input: &'a Input<'i, 'b>,
+    d: &'a Demand<'a>,
+    kind: RuntimeKind,
+    image: &'a RuntimeImage,
+    install: Vec<String>,
+}
+
+impl Candidate<'_, '_, '_> {
+    /// Adds `p` unless the image holds it or it is there already.
+    fn add(&mut self, p: &str) {
+        if !self.image.provides(p) && !self.install.iter().any(|x| x == p) {
+            self.install.push(p.to_string());
+        }
+    }
+
+    /// What the Dockerfile installs: with the same package manager, from the same sources.
+    fn dockerfile_packages(&mut self) -> Result<(), String> {
+        let wanted = self.d.wanted;
+        let missing: Vec<String> = wanted
+            .installed
+            .iter()
+            .filter(|p| !self.image.provides(p))
+            .cloned()
+            .collect();
+        let (Some(first), Some(m)) = (missing.first(), wanted.manager) else {
+            return Ok(());
+        };
         let at = wanted
             .lines
             .iter()
             .map(|l| l.to_string())
             .collect::<Vec<_>>()
             .join(", ");
-        let names = missing.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(" ");
+        let names = missing.join(" ");
         if m == Manager::Yum {
             return Err(format!(
                 "RUN at line {at} installs {names} with yum/dnf, and dockslim has no runtime image of that family"
             ));
         }
-        if manager != Some(m.name()) {
+        if self.image.manager.as_deref() != Some(m.name()) {
             return Err(format!(
-                "RUN at line {at} installs {names} (the program may use {}), which {shown} cannot install with {}",
+                "RUN at line {at} installs {names} (the program may use {}), which {} cannot install with {}",
                 if missing.len() == 1 { "it" } else { "them" },
+                self.image.image,
                 if m == Manager::Apt { "apt-get" } else { "apk" }
             ));
         }
@@ -192,81 +236,181 @@ pub fn fit(input: &Input<'_, '_>, d: &Demand<'_>, kind: RuntimeKind, image: &Run
                 "RUN at line {l} changes the package sources that {first} comes from; the runtime stage would not have them"
             ));
         }
-        for p in missing {
-            add(p, &mut install);
+        for p in &missing {
+            self.add(p);
         }
+        Ok(())
     }
-    // What the language needs.
-    for p in &prog.packages {
-        if image.provides(p) {
-            continue;
-        }
-        if manager.is_none() {
-            return Err(format!("{} needs {p}, which {shown} cannot install", prog.what));
-        }
-        add(p, &mut install);
-    }
-    // System data the program reads.
-    for d in &wanted.data {
-        if image.provides(d) || image.certs && d == "ca-certificates" {
-            continue;
-        }
-        if manager.is_some() {
-            add(d, &mut install);
-        } else if kind != RuntimeKind::Scratch {
-            return Err(format!("the program reads {d}, which {shown} lacks"));
-        }
-    }
-    // Needs: a shell, and every program called.
-    let builder_family = if builder_musl {
-        RuntimeKind::Alpine
-    } else {
-        RuntimeKind::DebianSlim
-    };
-    for n in needs {
-        if n.shell && !image.shell {
-            return Err(format!("{} needs a shell, which {shown} lacks", n.what));
-        }
-        for p in &n.programs {
-            let base = p.rsplit('/').next().unwrap_or(p);
-            let present = prog
-                .own
-                .iter()
-                .any(|o| o == p || !p.contains('/') && o.rsplit('/').next() == Some(base))
-                || carried.iter().any(|c| {
-                    p.contains('/') && (p == c || p.starts_with(&format!("{c}/")))
-                        || !p.contains('/') && c.rsplit('/').next() == Some(base)
-                })
-                || image.shell && input.common.is_builtin(base)
-                || input.common.has_tool(kind, base);
-            if present {
+
+    /// What the language says the program links or loads.
+    fn language_packages(&mut self) -> Result<(), String> {
+        for p in &self.d.prog.packages {
+            if self.image.provides(p) {
                 continue;
             }
-            let builder_has =
-                wanted.builder_programs.iter().any(|x| x == base) || input.common.has_tool(builder_family, base);
-            if !builder_has && !p.contains('/') {
-                // The original has no such program either: the rewrite changes nothing there.
+            if self.image.manager.is_none() {
+                return Err(format!(
+                    "{} needs {p}, which {} cannot install",
+                    self.d.prog.what, self.image.image
+                ));
+            }
+            self.add(p);
+        }
+        Ok(())
+    }
+
+    /// The CA bundle and time zone data the program reads (scratch gets copies instead).
+    fn system_data(&mut self) -> Result<(), String> {
+        for data in &self.d.wanted.data {
+            if self.image.provides(data) || self.image.certs && data == "ca-certificates" {
                 continue;
             }
-            match manager.and_then(|m| rules.package_for(base, m)) {
-                Some(pkg) if builder_has => add(&pkg, &mut install),
-                _ => return Err(format!("{} runs `{p}`, which {shown} lacks", n.what)),
+            if self.image.manager.is_some() {
+                self.add(data);
+            } else if self.kind != RuntimeKind::Scratch {
+                return Err(format!("the program reads {data}, which {} lacks", self.image.image));
             }
         }
+        Ok(())
     }
-    // Programs installed here that talk TLS (curl, git) need the CA bundle the builder had.
-    if !install.is_empty() && wanted.builder_ca && !image.provides("ca-certificates") {
-        add("ca-certificates", &mut install);
+
+    /// A shell where one is needed, and every program called: present, or installed when the
+    /// builder had it.
+    fn needs(&mut self) -> Result<(), String> {
+        for n in self.d.needs {
+            if n.shell && !self.image.shell {
+                return Err(format!("{} needs a shell, which {} lacks", n.what, self.image.image));
+            }
+            for p in &n.programs {
+                self.program(&n.what, p)?;
+            }
+        }
+        Ok(())
     }
-    if !install.is_empty() && manager.is_none() {
-        return Err(format!("{shown} cannot install {}", install.join(" ")));
+
+    /// Program `p` that `what` runs.
+    fn program(&mut self, what: &str, p: &str) -> Result<(), String> {
+        let (input, d) = (self.input, self.d);
+        let base = p.rsplit('/').next().unwrap_or(p);
+        let by_path = p.contains('/');
+        let own = d
+            .prog
+            .own
+            .iter()
+            .any(|o| o == p || !by_path && o.rsplit('/').next() == Some(base));
+        let carried = d.carried.iter().any(|c| {
+            by_path && (p == c || p.starts_with(&format!("{c}/"))) || !by_path && c.rsplit('/').next() == Some(base)
+        });
+        let present = own
+            || carried
+            || self.image.shell && input.common.is_builtin(base)
+            || input.common.has_tool(self.kind, base);
+        if present {
+            return Ok(());
+        }
+        let family = if d.builder_musl {
+            RuntimeKind::Alpine
+        } else {
+            RuntimeKind::DebianSlim
+        };
+        let builder_has = d.wanted.builder_programs.iter().any(|x| x == base) || input.common.has_tool(family, base);
+        if !builder_has && !by_path {
+            // The original has no such program either: the rewrite changes nothing there.
+            return Ok(());
+        }
+        let package = self
+            .image
+            .manager
+            .as_deref()
+            .and_then(|m| input.common.packages.package_for(base, m));
+        match package {
+            Some(pkg) if builder_has => {
+                self.add(&pkg);
+                Ok(())
+            }
+            _ => Err(format!("{what} runs `{p}`, which {} lacks", self.image.image)),
+        }
     }
-    Ok(Fit { install })
+
+    /// Programs installed here that talk TLS (curl, git) need the CA bundle the builder had.
+    fn ca_for_installed_programs(&mut self) {
+        if !self.install.is_empty() && self.d.wanted.builder_ca {
+            self.add("ca-certificates");
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::context::MemContext;
+    use crate::runtime::testing::{program, with_input};
+
+    fn wanted_for(text: &str, split: usize) -> Wanted {
+        with_input(text, &MemContext::new(), |input| {
+            let builder = input.common.builder(&input.model.image);
+            wanted(input, &program(split), builder)
+        })
+    }
+
+    #[test]
+    fn installs_minus_build_only_and_removed() {
+        let w = wanted_for(
+            "FROM golang:1.22\nRUN apk add --virtual .b gcc musl-dev curl && apt-get install -y --no-install-recommends git make\nRUN apk del .b\nCMD x\n",
+            3,
+        );
+        assert_eq!(
+            w.installed,
+            ["git"],
+            "gcc/musl-dev/make build-only; curl removed with its group"
+        );
+        assert_eq!(w.lines, [2]);
+        assert_eq!(w.data, ["ca-certificates", "tzdata"], "the golang image holds both");
+        assert!(w.builder_ca && w.builder_programs.contains(&"git".to_string()));
+        let w = wanted_for(
+            "FROM golang:1.22\nRUN echo x > /etc/apt/sources.list.d/x.list\nCMD x\n",
+            2,
+        );
+        assert_eq!(w.sources_changed, None, "no install came after it");
+    }
+
+    #[test]
+    fn a_runtime_fits_when_it_can_install_what_the_builder_had() {
+        let text = "FROM golang:1.22\nRUN apt-get install -y --no-install-recommends git\nCMD x\n";
+        with_input(text, &MemContext::new(), |input| {
+            let prog = program(2);
+            let w = wanted(input, &prog, input.common.builder(&input.model.image));
+            let d = Demand {
+                prog: &prog,
+                wanted: &w,
+                needs: &[],
+                builder_musl: false,
+                carried: &[],
+            };
+            let image = |name: &str| input.common.images[name].filled(|p| crate::template::fill(p, &input.base));
+            let e = fit(input, &d, RuntimeKind::Distroless, &image("distroless-static")).unwrap_err();
+            assert!(e.contains("cannot install with apt-get"), "{e}");
+            let ok = fit(input, &d, RuntimeKind::DebianSlim, &image("debian-slim")).unwrap();
+            assert_eq!(ok.install, ["git", "ca-certificates"]);
+            // A shell is a need a shell-less image cannot serve.
+            let sh = Need {
+                what: "CMD at line 3".into(),
+                shell: true,
+                programs: vec![],
+            };
+            let nothing = Wanted::default();
+            let d = Demand {
+                needs: std::slice::from_ref(&sh),
+                wanted: &nothing,
+                ..d
+            };
+            let e = fit(input, &d, RuntimeKind::Distroless, &image("distroless-static")).unwrap_err();
+            assert_eq!(
+                e,
+                "CMD at line 3 needs a shell, which gcr.io/distroless/static-debian12:latest lacks"
+            );
+        });
+    }
 
     #[test]
     fn version_pins_are_not_names() {
