@@ -199,7 +199,169 @@ struct Walk {
     user: Option<Rc<str>>,
 }
 
+/// What the walk collects, instruction by instruction.
+struct Parts {
+    snaps: Vec<Snap>,
+    copies: Vec<CopyFact>,
+    commands: Vec<Vec<Cmd>>,
+    env_pairs: Vec<Vec<(String, String)>>,
+    ops: Vec<OpAt>,
+}
+
+impl Parts {
+    /// The parts for the instructions up to the FROM at `from` (nothing but their states).
+    fn before(from: usize, w: &Walk) -> Parts {
+        Parts {
+            snaps: (0..=from).map(|_| w.snap()).collect(),
+            copies: Vec::new(),
+            commands: (0..=from).map(|_| Vec::new()).collect(),
+            env_pairs: (0..=from).map(|_| Vec::new()).collect(),
+            ops: Vec::new(),
+        }
+    }
+}
+
+/// The ARG defaults declared before the FROM at `from`.
+fn global_args(df: &Dockerfile<'_>, from: usize) -> VarLog {
+    let mut globals = VarLog::default();
+    for ins in &df.instructions[..from] {
+        if let Instruction::Arg(a) = ins {
+            for (k, v) in parse_arg(&a.arguments.value) {
+                globals.push(k, v);
+            }
+        }
+    }
+    globals
+}
+
 impl Walk {
+    /// The walk at the start of the stage: the base image's WORKDIR and ENV.
+    fn new(base: &Base) -> Walk {
+        let mut w = Walk {
+            env: VarLog::default(),
+            env_raw: VarLog::default(),
+            args: VarLog::default(),
+            workdir: Rc::from(base.workdir.as_str()),
+            workdir_set: false,
+            user: None,
+        };
+        for (k, v) in &base.env {
+            w.env.push(k.clone(), Some(v.clone()));
+            w.env_raw.push(k.clone(), Some(v.clone()));
+        }
+        w
+    }
+
+    /// The state now, without the shared logs.
+    fn snap(&self) -> Snap {
+        Snap {
+            workdir: self.workdir.clone(),
+            workdir_set: self.workdir_set,
+            user: self.user.clone(),
+            env_len: self.env.len(),
+            args_len: self.args.len(),
+        }
+    }
+
+    /// Applies instruction `index`; returns its simple commands (RUN) and ENV pairs.
+    fn step(
+        &mut self,
+        df: &Dockerfile<'_>,
+        index: usize,
+        ins: &Instruction<'_>,
+        globals: &VarLog,
+        m: &mut Parts,
+    ) -> (Vec<Cmd>, Vec<(String, String)>) {
+        match ins {
+            Instruction::Workdir(d) => {
+                self.workdir = Rc::from(self.resolve(&d.arguments.value));
+                self.workdir_set = true;
+            }
+            Instruction::Env(e) => {
+                let pairs = parse_env(&e.arguments.value, df.escape);
+                for (k, v) in &pairs {
+                    let expanded = expand(v, |n| self.var(n));
+                    self.env_raw.push(k.clone(), Some(v.clone()));
+                    self.env.push(k.clone(), Some(expanded));
+                }
+                return (Vec::new(), pairs);
+            }
+            Instruction::Arg(a) => {
+                for (k, v) in parse_arg(&a.arguments.value) {
+                    let v = v.or_else(|| globals.get(globals.len(), &k).flatten().map(str::to_string));
+                    self.args.push(k, v);
+                }
+            }
+            Instruction::User(u) => self.user = Some(Rc::from(&*u.arguments.value)),
+            Instruction::Copy(c) if !c.options.iter().any(|o| o.name.value == "from") => {
+                m.copies.push(copy_fact(
+                    index,
+                    &c.src,
+                    &c.dest.value,
+                    chown_of(&c.options),
+                    self,
+                    false,
+                ));
+            }
+            Instruction::Add(c) => {
+                m.copies.push(copy_fact(
+                    index,
+                    &c.src,
+                    &c.dest.value,
+                    chown_of(&c.options),
+                    self,
+                    true,
+                ));
+            }
+            Instruction::Run(_) => return (self.run(df, index, &mut m.ops), Vec::new()),
+            _ => {}
+        }
+        (Vec::new(), Vec::new())
+    }
+
+    /// The simple commands of RUN `index`, and their effects (into `ops`).
+    fn run(&self, df: &Dockerfile<'_>, index: usize, ops: &mut Vec<OpAt>) -> Vec<Cmd> {
+        let home = |u: &str| format!("/home/{u}");
+        let mut cmds = Vec::new();
+        let mut cwd = self.workdir.to_string();
+        for words in raw_commands(df, index) {
+            cwd = expand_cmds(words, cwd, None, false, &mut cmds, &home, 0);
+        }
+        for c in cmds.iter().filter(|c| c.program().is_some_and(steps::may_affect)) {
+            let expanded: Vec<String> = c.texts().iter().map(|t| expand(t, |n| self.var(n))).collect();
+            let op = steps::classify(&expanded, &c.cwd);
+            if op != Op::Other {
+                ops.push(OpAt {
+                    index,
+                    cwd: c.cwd.clone(),
+                    op,
+                });
+            }
+        }
+        cmds
+    }
+
+    /// The per-instruction states, sharing the finished logs.
+    fn states(self, snaps: Vec<Snap>, env_base: usize) -> Vec<State> {
+        let env = Rc::new(self.env);
+        let env_raw = Rc::new(self.env_raw);
+        let args = Rc::new(self.args);
+        snaps
+            .into_iter()
+            .map(|s| State {
+                workdir: s.workdir,
+                workdir_set: s.workdir_set,
+                user: s.user,
+                env: Rc::clone(&env),
+                env_raw: Rc::clone(&env_raw),
+                env_len: s.env_len,
+                env_base,
+                args: Rc::clone(&args),
+                args_len: s.args_len,
+            })
+            .collect()
+    }
+
     fn var(&self, name: &str) -> Option<String> {
         match self.env.get(self.env.len(), name) {
             Some(v) => v.map(str::to_string),
@@ -225,22 +387,7 @@ impl Model {
     /// Walks the stage of `df`, whose base image sets `base`.
     pub fn new(df: &Dockerfile<'_>, base: &Base) -> Option<Model> {
         let (from, _) = builder_image(df)?;
-        let mut w = Walk {
-            env: VarLog::default(),
-            env_raw: VarLog::default(),
-            args: VarLog::default(),
-            workdir: Rc::from(base.workdir.as_str()),
-            workdir_set: false,
-            user: None,
-        };
-        let mut globals = VarLog::default();
-        for ins in &df.instructions[..from] {
-            if let Instruction::Arg(a) = ins {
-                for (k, v) in parse_arg(&a.arguments.value) {
-                    globals.push(k, v);
-                }
-            }
-        }
+        let globals = global_args(df, from);
         let Instruction::From(f) = &df.instructions[from] else {
             return None;
         };
@@ -248,107 +395,26 @@ impl Model {
             globals.get(globals.len(), k).flatten().map(str::to_string)
         }));
         let stage_name = f.as_.as_ref().map(|(_, n)| n.value.to_string());
-        for (k, v) in &base.env {
-            w.env.push(k.clone(), Some(v.clone()));
-            w.env_raw.push(k.clone(), Some(v.clone()));
-        }
+        let mut w = Walk::new(base);
         let env_base = w.env.len();
-        let snap = |w: &Walk| Snap {
-            workdir: w.workdir.clone(),
-            workdir_set: w.workdir_set,
-            user: w.user.clone(),
-            env_len: w.env.len(),
-            args_len: w.args.len(),
-        };
-        let mut snaps: Vec<Snap> = (0..=from).map(|_| snap(&w)).collect();
-        let mut copies = Vec::new();
-        let mut commands: Vec<Vec<Cmd>> = (0..=from).map(|_| Vec::new()).collect();
-        let mut env_pairs: Vec<Vec<(String, String)>> = (0..=from).map(|_| Vec::new()).collect();
-        let mut ops = Vec::new();
+        let mut m = Parts::before(from, &w);
         for (index, ins) in df.instructions.iter().enumerate().skip(from + 1) {
-            snaps.push(snap(&w));
-            let mut cmds = Vec::new();
-            let mut pairs = Vec::new();
-            match ins {
-                Instruction::Workdir(d) => {
-                    w.workdir = Rc::from(w.resolve(&d.arguments.value));
-                    w.workdir_set = true;
-                }
-                Instruction::Env(e) => {
-                    pairs = parse_env(&e.arguments.value, df.escape);
-                    for (k, v) in &pairs {
-                        let expanded = expand(v, |n| w.var(n));
-                        w.env_raw.push(k.clone(), Some(v.clone()));
-                        w.env.push(k.clone(), Some(expanded));
-                    }
-                }
-                Instruction::Arg(a) => {
-                    for (k, v) in parse_arg(&a.arguments.value) {
-                        let v = v.or_else(|| globals.get(globals.len(), &k).flatten().map(str::to_string));
-                        w.args.push(k, v);
-                    }
-                }
-                Instruction::User(u) => w.user = Some(Rc::from(&*u.arguments.value)),
-                Instruction::Copy(c) if !c.options.iter().any(|o| o.name.value == "from") => {
-                    copies.push(copy_fact(index, &c.src, &c.dest.value, chown_of(&c.options), &w, false));
-                }
-                Instruction::Add(c) => {
-                    copies.push(copy_fact(index, &c.src, &c.dest.value, chown_of(&c.options), &w, true));
-                }
-                Instruction::Run(_) => {
-                    let home = |u: &str| format!("/home/{u}");
-                    let mut cwd = w.workdir.to_string();
-                    for words in raw_commands(df, index) {
-                        cwd = expand_cmds(words, cwd, None, false, &mut cmds, &home, 0);
-                    }
-                    for c in &cmds {
-                        if !c.program().is_some_and(steps::may_affect) {
-                            continue;
-                        }
-                        let texts = c.texts();
-                        let expanded: Vec<String> = texts.iter().map(|t| expand(t, |n| w.var(n))).collect();
-                        let op = steps::classify(&expanded, &c.cwd);
-                        if op != Op::Other {
-                            ops.push(OpAt {
-                                index,
-                                cwd: c.cwd.clone(),
-                                op,
-                            });
-                        }
-                    }
-                }
-                _ => {}
-            }
-            commands.push(cmds);
-            env_pairs.push(pairs);
+            m.snaps.push(w.snap());
+            let (cmds, pairs) = w.step(df, index, ins, &globals, &mut m);
+            m.commands.push(cmds);
+            m.env_pairs.push(pairs);
         }
-        snaps.push(snap(&w));
-        let env = Rc::new(w.env);
-        let env_raw = Rc::new(w.env_raw);
-        let args = Rc::new(w.args);
-        let states = snaps
-            .into_iter()
-            .map(|s| State {
-                workdir: s.workdir,
-                workdir_set: s.workdir_set,
-                user: s.user,
-                env: Rc::clone(&env),
-                env_raw: Rc::clone(&env_raw),
-                env_len: s.env_len,
-                env_base,
-                args: Rc::clone(&args),
-                args_len: s.args_len,
-            })
-            .collect();
+        m.snaps.push(w.snap());
+        let states = w.states(m.snaps, env_base);
         Some(Model {
             from,
             image,
             stage_name,
             states,
-            copies,
-            commands,
-            env_pairs,
-            ops,
+            copies: m.copies,
+            commands: m.commands,
+            env_pairs: m.env_pairs,
+            ops: m.ops,
         })
     }
 

@@ -27,58 +27,25 @@ pub fn assemble(input: &Input<'_, '_>, prog: Program) -> Result<Spec, Skip> {
     };
     let app = model.state(run.index).workdir.clone();
     let builder = input.common.builder(&model.image);
-    let base = &input.base;
     start_program_produced(input, &prog, &run, &app)?;
     let needs = all_needs(input, &prog, &run);
     let mut files = files::plan(input, &prog, &app, &needs, None)?;
     files.dropped.extend(prog.dropped_globs.iter().cloned());
     let wanted = packages::wanted(input, &prog, builder);
     let carried: Vec<String> = files.carries.iter().map(|c| c.to.clone()).collect();
-    let (kind, image, fit, choice_note) = choose(input, &prog, &wanted, &needs, base.musl, &carried)?;
+    let (kind, image, fit, choice_note) = choose(input, &prog, &wanted, &needs, input.base.musl, &carried)?;
     let user = user::plan(input, &image, prog.split_after, &files.whole)?;
-    if let Some(owner) = &user.chown {
-        for c in files
-            .carries
-            .iter_mut()
-            .filter(|c| c.from == c.to && !prog.artifacts.contains(c))
-        {
-            c.chown = Some(owner.clone());
-        }
-    }
-    let mut carries = user.carries.clone();
-    carries.append(&mut files.carries);
-    let mut carries = files::merge(carries);
     let mut env_added = prog.env_added.clone();
+    let mut carries = all_copies(&prog, &user, &mut files);
     system_data_copies(&wanted, builder, kind, &image, &mut carries, &mut env_added);
+    let runtime_lines = install_lines(input, &image, &fit, &wanted)?;
+    let mut tail_lines = prog.runtime_lines.clone();
+    tail_lines.extend(user.line.iter().map(|u| format!("{} {u}", keyword(input, "USER"))));
     let mut notes = prog.notes.clone();
     notes.extend(choice_note);
     notes.extend(user.notes.iter().cloned());
-    let mut runtime_lines = Vec::new();
-    if !fit.install.is_empty() {
-        let manager = image.manager.as_deref().unwrap_or("apt");
-        let Some(cmd) =
-            input
-                .common
-                .packages
-                .install_command(manager, &fit.install, wanted.no_recommends || manager != "apt")
-        else {
-            return Err(Skip::Unsupported(format!(
-                "the templates have no install command for {manager}"
-            )));
-        };
-        runtime_lines.push(format!("{} {cmd}", keyword(input, "RUN")));
-    }
-    let mut tail_lines = prog.runtime_lines.clone();
-    if let Some(u) = &user.line {
-        tail_lines.push(format!("{} {u}", keyword(input, "USER")));
-    }
     let mut builder_tail = prog.builder_tail.clone();
-    if !files.cleanup.is_empty() {
-        let cwd = &model.state(prog.split_after + 1).workdir;
-        let shown: Vec<String> = files.cleanup.iter().map(|p| relative(cwd, p)).collect();
-        builder_tail.push(format!("{} rm -rf {}", keyword(input, "RUN"), shown.join(" ")));
-        notes.push(format!("build-only {} removed before the copy", shown.join(", ")));
-    }
+    builder_tail.extend(cleanup_line(input, prog.split_after, &files.cleanup, &mut notes));
     let mut announced: Vec<ConfigChange> = env_added
         .iter()
         .map(|(k, _)| ConfigChange::EnvAdded(k.clone()))
@@ -108,6 +75,53 @@ pub fn assemble(input: &Input<'_, '_>, prog: Program) -> Result<Spec, Skip> {
         announced,
         notes,
     })
+}
+
+/// Every copy, in order: what defines the user, then the files (owned by a non-root user
+/// asked for), merged.
+fn all_copies(prog: &Program, user: &user::UserPlan, files: &mut files::Files) -> Vec<Carry> {
+    if let Some(owner) = &user.chown {
+        for c in files
+            .carries
+            .iter_mut()
+            .filter(|c| c.from == c.to && !prog.artifacts.contains(c))
+        {
+            c.chown = Some(owner.clone());
+        }
+    }
+    let mut carries = user.carries.clone();
+    carries.append(&mut files.carries);
+    files::merge(carries)
+}
+
+/// The RUN that installs the packages the runtime image must add.
+fn install_lines(input: &Input<'_, '_>, image: &RuntimeImage, fit: &Fit, wanted: &Wanted) -> Result<Vec<String>, Skip> {
+    if fit.install.is_empty() {
+        return Ok(Vec::new());
+    }
+    let manager = image.manager.as_deref().unwrap_or("apt");
+    let no_recommends = wanted.no_recommends || manager != "apt";
+    let Some(cmd) = input
+        .common
+        .packages
+        .install_command(manager, &fit.install, no_recommends)
+    else {
+        return Err(Skip::Unsupported(format!(
+            "the templates have no install command for {manager}"
+        )));
+    };
+    Ok(vec![format!("{} {cmd}", keyword(input, "RUN"))])
+}
+
+/// The builder's last RUN: removes the build-only paths inside what crosses whole.
+fn cleanup_line(input: &Input<'_, '_>, split: usize, cleanup: &[String], notes: &mut Vec<String>) -> Option<String> {
+    if cleanup.is_empty() {
+        return None;
+    }
+    let cwd = &input.model.state(split + 1).workdir;
+    let shown: Vec<String> = cleanup.iter().map(|p| relative(cwd, p)).collect();
+    notes.push(format!("build-only {} removed before the copy", shown.join(", ")));
+    Some(format!("{} rm -rf {}", keyword(input, "RUN"), shown.join(" ")))
 }
 
 /// A start command that runs a file of the application by path (`./start.sh`) needs that file:

@@ -22,7 +22,7 @@ pub struct Need {
 /// runtime stage.
 pub fn instructions(input: &Input<'_, '_>, split: usize, replaced: &[(usize, Vec<String>)]) -> Vec<Need> {
     let (df, model) = (input.df, input.model);
-    let mut out = Vec::new();
+    // With an exec-form ENTRYPOINT, an exec-form CMD is only its arguments.
     let cmd_is_args = df
         .instructions
         .iter()
@@ -33,86 +33,100 @@ pub fn instructions(input: &Input<'_, '_>, split: usize, replaced: &[(usize, Vec
         })
         .next_back()
         .unwrap_or(false);
+    let mut out = Vec::new();
     for (i, ins) in df.instructions.iter().enumerate().skip(model.from + 1) {
-        let at = |what: &str| format!("{what} at line {}", df.line(i));
-        if let Some((_, words)) = replaced.iter().find(|(j, _)| *j == i) {
-            let what = if matches!(ins, Instruction::Entrypoint(_)) {
-                "ENTRYPOINT"
-            } else {
-                "CMD"
-            };
-            let state = model.state(i);
-            out.push(Need {
-                what: at(what),
-                shell: false,
-                programs: words
-                    .first()
-                    .map(|p| if p.contains('/') { state.resolve(p) } else { p.clone() })
-                    .into_iter()
-                    .collect(),
-            });
-            continue;
-        }
-        let (what, cmd) = match ins {
-            Instruction::Cmd(c) if cmd_is_args && matches!(c.arguments, Command::Exec(_)) => continue,
-            Instruction::Run(r) if i > split => ("RUN", &r.arguments),
-            Instruction::Cmd(c) => ("CMD", &c.arguments),
-            Instruction::Entrypoint(e) => ("ENTRYPOINT", &e.arguments),
-            Instruction::Healthcheck(h) => match &h.arguments {
-                HealthcheckArguments::Cmd { arguments, .. } => ("HEALTHCHECK", arguments),
-                _ => continue,
-            },
-            Instruction::Shell(_) if i > split => {
-                out.push(Need {
-                    what: at("SHELL"),
-                    shell: true,
-                    programs: vec![],
-                });
-                continue;
-            }
-            _ => continue,
+        let need = match replaced.iter().find(|(j, _)| *j == i) {
+            Some((_, words)) => Some(replaced_need(input, i, ins, words)),
+            None => instruction_need(input, i, ins, split, cmd_is_args),
         };
-        let (shell_needed, programs) = match cmd {
-            Command::Exec(e) => {
-                let words: Vec<&str> = e.value.iter().map(|w| &*w.value).collect();
-                match words.as_slice() {
-                    [sh, "-c", script] if is_shell(sh) => (true, programs_of(script, df.escape)),
-                    [first, ..] => (false, vec![first.to_string()]),
-                    [] => (false, vec![]),
-                }
-            }
-            Command::Shell(s) => {
-                let progs = if what == "RUN" {
-                    model
-                        .commands(i)
-                        .iter()
-                        .filter_map(|c| c.program_words().first().map(|w| w.text.clone()))
-                        .collect()
-                } else {
-                    programs_of(s.value, df.escape)
-                };
-                (what == "RUN" || shell::needs_shell(s.value, df.escape), progs)
-            }
-            _ => (true, Vec::new()),
-        };
-        let state = model.state(i);
-        let programs = programs
-            .into_iter()
-            .map(|p| {
-                if p.contains('/') && !p.contains('$') {
-                    state.resolve(&p)
-                } else {
-                    p
-                }
-            })
-            .collect();
-        out.push(Need {
-            what: at(what),
-            shell: shell_needed,
-            programs,
-        });
+        out.extend(need);
     }
     out
+}
+
+/// A CMD/ENTRYPOINT the language rewrote: its new program.
+fn replaced_need(input: &Input<'_, '_>, i: usize, ins: &Instruction<'_>, words: &[String]) -> Need {
+    let what = if matches!(ins, Instruction::Entrypoint(_)) {
+        "ENTRYPOINT"
+    } else {
+        "CMD"
+    };
+    Need {
+        what: format!("{what} at line {}", input.df.line(i)),
+        shell: false,
+        programs: resolved(input, i, words.first().cloned().into_iter().collect()),
+    }
+}
+
+/// What instruction `i` needs from the runtime image, if anything: a RUN or SHELL left after
+/// the split, and CMD, ENTRYPOINT and HEALTHCHECK wherever they are.
+fn instruction_need(
+    input: &Input<'_, '_>,
+    i: usize,
+    ins: &Instruction<'_>,
+    split: usize,
+    cmd_is_args: bool,
+) -> Option<Need> {
+    let (df, model) = (input.df, input.model);
+    let at = |what: &str| format!("{what} at line {}", df.line(i));
+    let (what, cmd) = match ins {
+        Instruction::Cmd(c) if cmd_is_args && matches!(c.arguments, Command::Exec(_)) => return None,
+        Instruction::Run(r) if i > split => ("RUN", &r.arguments),
+        Instruction::Cmd(c) => ("CMD", &c.arguments),
+        Instruction::Entrypoint(e) => ("ENTRYPOINT", &e.arguments),
+        Instruction::Healthcheck(h) => match &h.arguments {
+            HealthcheckArguments::Cmd { arguments, .. } => ("HEALTHCHECK", arguments),
+            _ => return None,
+        },
+        Instruction::Shell(_) if i > split => {
+            return Some(Need {
+                what: at("SHELL"),
+                shell: true,
+                programs: vec![],
+            });
+        }
+        _ => return None,
+    };
+    let (shell_needed, programs) = match cmd {
+        Command::Exec(e) => {
+            let words: Vec<&str> = e.value.iter().map(|w| &*w.value).collect();
+            match words.as_slice() {
+                [sh, "-c", script] if is_shell(sh) => (true, programs_of(script, df.escape)),
+                [first, ..] => (false, vec![first.to_string()]),
+                [] => (false, vec![]),
+            }
+        }
+        Command::Shell(s) if what == "RUN" => {
+            let progs = model
+                .commands(i)
+                .iter()
+                .filter_map(|c| c.program_words().first().map(|w| w.text.clone()))
+                .collect();
+            (true, progs)
+        }
+        Command::Shell(s) => (shell::needs_shell(s.value, df.escape), programs_of(s.value, df.escape)),
+        _ => (true, Vec::new()),
+    };
+    Some(Need {
+        what: at(what),
+        shell: shell_needed,
+        programs: resolved(input, i, programs),
+    })
+}
+
+/// Programs named by path, resolved against instruction `i`'s WORKDIR.
+fn resolved(input: &Input<'_, '_>, i: usize, programs: Vec<String>) -> Vec<String> {
+    let state = input.model.state(i);
+    programs
+        .into_iter()
+        .map(|p| {
+            if p.contains('/') && !p.contains('$') {
+                state.resolve(&p)
+            } else {
+                p
+            }
+        })
+        .collect()
 }
 
 fn is_shell(p: &str) -> bool {
@@ -208,6 +222,31 @@ pub fn execs(execs: &[Exec]) -> Vec<Need> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::context::MemContext;
+    use crate::runtime::testing::with_input;
+
+    #[test]
+    fn what_the_runtime_stage_runs() {
+        let text = "FROM golang:1.22\nWORKDIR /app\nRUN go build -o app .\nRUN mkdir -p /data && ./app --init\nHEALTHCHECK CMD curl -f http://localhost/ || exit 1\nENTRYPOINT [\"./app\"]\nCMD [\"--port\", \"80\"]\n";
+        let needs = with_input(text, &MemContext::new(), |input| instructions(input, 2, &[]));
+        let shown: Vec<(String, bool, Vec<String>)> =
+            needs.into_iter().map(|n| (n.what, n.shell, n.programs)).collect();
+        assert_eq!(
+            shown,
+            [
+                ("RUN at line 4".into(), true, vec!["mkdir".into(), "/app/app".into()]),
+                ("HEALTHCHECK at line 5".into(), true, vec!["curl".into(), "exit".into()]),
+                ("ENTRYPOINT at line 6".into(), false, vec!["/app/app".into()]),
+            ],
+            "the exec-form CMD is the ENTRYPOINT's arguments"
+        );
+        // A CMD the language rewrote needs its new program.
+        let text = "FROM rust:1.82\nWORKDIR /app\nCMD [\"cargo\", \"run\"]\n";
+        let needs = with_input(text, &MemContext::new(), |input| {
+            instructions(input, 1, &[(2, vec!["/app/target/debug/x".into()])])
+        });
+        assert_eq!(needs[0].programs, ["/app/target/debug/x"]);
+    }
 
     #[test]
     fn script_programs() {
