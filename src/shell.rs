@@ -125,13 +125,7 @@ impl<'a> Lexer<'a> {
     }
 
     fn push_char(&mut self, c: char, expands: bool) {
-        let start = self.pos;
-        let w = self.word.get_or_insert_with(|| Word {
-            text: String::new(),
-            start,
-            end: start,
-            expands: false,
-        });
+        let w = self.word_at(self.pos);
         w.text.push(c);
         w.expands |= expands;
     }
@@ -184,158 +178,149 @@ impl<'a> Lexer<'a> {
             if c == self.escape && self.continuation() {
                 continue;
             }
-            match c {
-                ' ' | '\t' | '\r' => {
-                    self.end_word();
-                    self.pos += 1;
-                }
-                '\n' | ';' => {
-                    self.end_command();
-                    self.pos += 1;
-                }
-                '&' | '|' => {
-                    self.end_command();
-                    self.pos += 1;
-                    if self.peek() == Some(c) {
-                        self.pos += 1;
-                    } else if c == '&' {
-                        self.special = true; // background job
-                    }
-                }
-                '(' | ')' | '<' | '>' | '{' | '}' | '*' | '?' | '[' | ']' | '~' => {
-                    self.special = true;
-                    if matches!(c, '(' | ')') {
-                        self.end_command();
-                    } else if matches!(c, '<' | '>') {
-                        self.end_word();
-                    } else {
-                        self.push_char(c, false);
-                    }
-                    self.pos += 1;
-                }
-                '#' if self.word.is_none() => {
-                    self.special = true;
-                    let rest = &self.src[self.pos..];
-                    self.pos += rest.find('\n').unwrap_or(rest.len());
-                }
-                '\'' => {
-                    self.push_empty();
-                    self.pos += 1;
-                    while let Some(q) = self.peek() {
-                        self.pos += q.len_utf8();
-                        if q == '\'' {
-                            break;
-                        }
-                        self.append(q, false);
-                    }
-                }
-                '"' => {
-                    self.push_empty();
-                    self.pos += 1;
-                    while let Some(q) = self.peek() {
-                        if q == self.escape && self.continuation() {
-                            continue;
-                        }
-                        self.pos += q.len_utf8();
-                        match q {
-                            '"' => break,
-                            '\\' => {
-                                if let Some(n) = self.peek() {
-                                    self.pos += n.len_utf8();
-                                    if !matches!(n, '"' | '\\' | '$' | '`') {
-                                        self.append('\\', false);
-                                    }
-                                    self.append(n, false);
-                                }
-                            }
-                            '$' | '`' => self.append(q, true),
-                            q => self.append(q, false),
-                        }
-                    }
-                }
-                '\\' => {
-                    self.pos += 1;
-                    if let Some(n) = self.peek() {
-                        self.push_char_at(n, self.pos - 1);
-                        self.pos += n.len_utf8();
-                    }
-                }
-                '$' | '`' => {
-                    self.push_char(c, true);
-                    self.pos += 1;
-                    if self.peek() == Some('(') || self.peek2().is_none() && c == '`' {
-                        self.special = true;
-                    }
-                }
-                c => {
-                    // A run of ordinary characters goes into the word in one piece.
-                    let rest = &self.src[self.pos..];
-                    let n = rest
-                        .find(|x: char| {
-                            x == self.escape
-                                || matches!(
-                                    x,
-                                    ' ' | '\t'
-                                        | '\r'
-                                        | '\n'
-                                        | ';'
-                                        | '&'
-                                        | '|'
-                                        | '('
-                                        | ')'
-                                        | '<'
-                                        | '>'
-                                        | '{'
-                                        | '}'
-                                        | '*'
-                                        | '?'
-                                        | '['
-                                        | ']'
-                                        | '~'
-                                        | '\''
-                                        | '"'
-                                        | '\\'
-                                        | '$'
-                                        | '`'
-                                )
-                        })
-                        .unwrap_or(rest.len())
-                        .max(c.len_utf8());
-                    let start = self.pos;
-                    let w = self.word.get_or_insert_with(|| Word {
-                        text: String::new(),
-                        start,
-                        end: start,
-                        expands: false,
-                    });
-                    w.text.push_str(&rest[..n]);
-                    self.pos += n;
-                }
-            }
+            self.step(c);
         }
         self.end_command();
         (self.cmds, self.special)
     }
 
-    /// Starts a word (possibly empty, as `''` is) at the current position.
-    fn push_empty(&mut self) {
+    /// Consumes the token that starts with `c`.
+    fn step(&mut self, c: char) {
+        match c {
+            ' ' | '\t' | '\r' => {
+                self.end_word();
+                self.pos += 1;
+            }
+            '\n' | ';' => {
+                self.end_command();
+                self.pos += 1;
+            }
+            '&' | '|' => self.operator(c),
+            '(' | ')' | '<' | '>' | '{' | '}' | '*' | '?' | '[' | ']' | '~' => self.special_char(c),
+            '#' if self.word.is_none() => self.comment(),
+            '\'' => self.single_quoted(),
+            '"' => self.double_quoted(),
+            '\\' => self.backslash(),
+            '$' | '`' => self.substitution(c),
+            c => self.plain_run(c),
+        }
+    }
+
+    /// `&&`, `||`, `|` or `&` (a background job, which needs a shell).
+    fn operator(&mut self, c: char) {
+        self.end_command();
+        self.pos += 1;
+        if self.peek() == Some(c) {
+            self.pos += 1;
+        } else if c == '&' {
+            self.special = true;
+        }
+    }
+
+    /// Subshells, redirections, braces and globs: kept in words, but they need a shell.
+    fn special_char(&mut self, c: char) {
+        self.special = true;
+        match c {
+            '(' | ')' => self.end_command(),
+            '<' | '>' => self.end_word(),
+            _ => self.push_char(c, false),
+        }
+        self.pos += 1;
+    }
+
+    fn comment(&mut self) {
+        self.special = true;
+        let rest = &self.src[self.pos..];
+        self.pos += rest.find('\n').unwrap_or(rest.len());
+    }
+
+    fn single_quoted(&mut self) {
+        self.push_empty();
+        self.pos += 1;
+        while let Some(q) = self.peek() {
+            self.pos += q.len_utf8();
+            if q == '\'' {
+                break;
+            }
+            self.append(q, false);
+        }
+    }
+
+    fn double_quoted(&mut self) {
+        self.push_empty();
+        self.pos += 1;
+        while let Some(q) = self.peek() {
+            if q == self.escape && self.continuation() {
+                continue;
+            }
+            self.pos += q.len_utf8();
+            match q {
+                '"' => break,
+                '\\' => self.quoted_escape(),
+                '$' | '`' => self.append(q, true),
+                q => self.append(q, false),
+            }
+        }
+    }
+
+    /// A backslash inside double quotes escapes only `"`, `\\`, `$` and `` ` ``.
+    fn quoted_escape(&mut self) {
+        if let Some(n) = self.peek() {
+            self.pos += n.len_utf8();
+            if !matches!(n, '"' | '\\' | '$' | '`') {
+                self.append('\\', false);
+            }
+            self.append(n, false);
+        }
+    }
+
+    fn backslash(&mut self) {
+        self.pos += 1;
+        if let Some(n) = self.peek() {
+            self.push_char_at(n, self.pos - 1);
+            self.pos += n.len_utf8();
+        }
+    }
+
+    /// `$` or a backquote: the word expands; `$(` or a lone backquote needs a shell.
+    fn substitution(&mut self, c: char) {
+        self.push_char(c, true);
+        self.pos += 1;
+        if self.peek() == Some('(') || self.peek2().is_none() && c == '`' {
+            self.special = true;
+        }
+    }
+
+    /// A run of ordinary characters goes into the word in one piece.
+    fn plain_run(&mut self, c: char) {
+        let rest = &self.src[self.pos..];
+        let escape = self.escape;
+        let n = rest
+            .find(|x: char| x == escape || ends_plain_run(x))
+            .unwrap_or(rest.len())
+            .max(c.len_utf8());
         let start = self.pos;
+        self.word_at(start).text.push_str(&rest[..n]);
+        self.pos += n;
+    }
+
+    /// The current word, started at `start` if there is none yet.
+    fn word_at(&mut self, start: usize) -> &mut Word {
         self.word.get_or_insert_with(|| Word {
             text: String::new(),
             start,
             end: start,
             expands: false,
-        });
+        })
+    }
+
+    /// Starts a word (possibly empty, as `''` is) at the current position.
+    fn push_empty(&mut self) {
+        self.word_at(self.pos);
     }
 
     fn push_char_at(&mut self, c: char, start: usize) {
-        let w = self.word.get_or_insert_with(|| Word {
-            text: String::new(),
-            start,
-            end: start,
-            expands: false,
-        });
-        w.text.push(c);
+        self.word_at(start).text.push(c);
     }
 
     fn append(&mut self, c: char, expands: bool) {
@@ -344,6 +329,35 @@ impl<'a> Lexer<'a> {
             w.expands |= expands;
         }
     }
+}
+
+/// The characters that end a run of ordinary word characters.
+fn ends_plain_run(x: char) -> bool {
+    matches!(
+        x,
+        ' ' | '\t'
+            | '\r'
+            | '\n'
+            | ';'
+            | '&'
+            | '|'
+            | '('
+            | ')'
+            | '<'
+            | '>'
+            | '{'
+            | '}'
+            | '*'
+            | '?'
+            | '['
+            | ']'
+            | '~'
+            | '\''
+            | '"'
+            | '\\'
+            | '$'
+            | '`'
+    )
 }
 
 #[cfg(test)]

@@ -321,11 +321,15 @@ impl Walk {
 
     /// The simple commands of RUN `index`, and their effects (into `ops`).
     fn run(&self, df: &Dockerfile<'_>, index: usize, ops: &mut Vec<OpAt>) -> Vec<Cmd> {
-        let home = |u: &str| format!("/home/{u}");
         let mut cmds = Vec::new();
         let mut cwd = self.workdir.to_string();
         for words in raw_commands(df, index) {
-            cwd = expand_cmds(words, cwd, None, false, &mut cmds, &home, 0);
+            let at = At {
+                cwd,
+                user: None,
+                nested: false,
+            };
+            cwd = expand_cmds(words, at, &mut cmds, 0);
         }
         for c in cmds.iter().filter(|c| c.program().is_some_and(steps::may_affect)) {
             let expanded: Vec<String> = c.texts().iter().map(|t| expand(t, |n| self.var(n))).collect();
@@ -599,86 +603,95 @@ fn raw_commands(df: &Dockerfile<'_>, i: usize) -> Vec<Vec<Word>> {
     out
 }
 
-/// Pushes `words` (and what wrappers in it run) onto `out`, tracking `cd` in `cwd`.
-fn expand_cmds(
-    words: Vec<Word>,
-    mut cwd: String,
+/// Where a simple command runs: its directory, its user, and whether a wrapper runs it.
+#[derive(Clone)]
+struct At {
+    cwd: String,
     user: Option<String>,
     nested: bool,
-    out: &mut Vec<Cmd>,
-    home: &dyn Fn(&str) -> String,
-    depth: usize,
-) -> String {
+}
+
+impl At {
+    fn cmd(&self, words: Vec<Word>) -> Cmd {
+        Cmd {
+            words,
+            cwd: self.cwd.clone(),
+            nested: self.nested,
+            user: self.user.clone(),
+        }
+    }
+}
+
+/// Pushes `words` (and what wrappers in it run) onto `out`; returns the directory after it
+/// (a `cd` changes it).
+fn expand_cmds(words: Vec<Word>, mut at: At, out: &mut Vec<Cmd>, depth: usize) -> String {
     let program_words = shell::split_assignments(&words).1;
     let first = program_words
         .first()
         .map(|w| w.text.rsplit('/').next().unwrap_or(&w.text));
     if first == Some("cd") {
-        cwd = absolute(&cwd, program_words.get(1).map_or("/root", |w| w.text.as_str()));
-        out.push(Cmd {
-            words,
-            cwd: cwd.clone(),
-            nested,
-            user,
-        });
-        return cwd;
-    }
-    if depth >= 4 || !first.is_some_and(steps::is_wrapper) {
-        out.push(Cmd {
-            words,
-            cwd: cwd.clone(),
-            nested,
-            user,
-        });
-        return cwd;
+        at.cwd = absolute(&at.cwd, program_words.get(1).map_or("/root", |w| w.text.as_str()));
+        out.push(at.cmd(words));
+        return at.cwd;
     }
     let texts: Vec<String> = program_words.iter().map(|w| w.text.clone()).collect();
-    let inner = steps::unwrap(&texts);
-    let Some((inner, switched)) = inner else {
-        out.push(Cmd {
-            words,
-            cwd: cwd.clone(),
-            nested,
-            user,
-        });
-        return cwd;
+    let unwrapped = if depth < 4 && first.is_some_and(steps::is_wrapper) {
+        steps::unwrap(&texts)
+    } else {
+        None
+    };
+    let Some((inner, switched)) = unwrapped else {
+        out.push(at.cmd(words));
+        return at.cwd;
     };
     let span = (words.first().map_or(0, |w| w.start), words.last().map_or(0, |w| w.end));
-    let as_words = |ts: Vec<String>| -> Vec<Word> {
-        ts.into_iter()
-            .map(|text| Word {
-                text,
-                start: span.0,
-                end: span.1,
-                expands: false,
-            })
-            .collect()
-    };
-    out.push(Cmd {
-        words: words.clone(),
-        cwd: cwd.clone(),
-        nested,
-        user: user.clone(),
-    });
+    out.push(at.cmd(words));
+    expand_inner(inner, inner_at(&texts, switched, &at), span, out, depth + 1);
+    at.cwd
+}
+
+/// Where a wrapper (`su`, `sh -c`, `env`...) runs its command: as the user it switches to,
+/// in that user's home for a login shell.
+fn inner_at(texts: &[String], switched: Option<String>, at: &At) -> At {
     let login = texts.iter().any(|t| t == "-" || t == "-l" || t == "--login");
-    let user = switched.clone().or(user);
-    let mut inner_cwd = match (&switched, login) {
-        (Some(u), true) if u != "root" => home(u),
+    let cwd = match (&switched, login) {
+        (Some(u), true) if u != "root" => format!("/home/{u}"),
         (Some(_), true) => "/root".to_string(),
-        _ => cwd.clone(),
+        _ => at.cwd.clone(),
     };
+    At {
+        cwd,
+        user: switched.or_else(|| at.user.clone()),
+        nested: true,
+    }
+}
+
+/// Expands what a wrapper runs: its words, or each command of its script in turn.
+fn expand_inner(inner: Inner, mut at: At, span: (usize, usize), out: &mut Vec<Cmd>, depth: usize) {
     match inner {
         Inner::Words(ts) => {
-            expand_cmds(as_words(ts), inner_cwd, user, true, out, home, depth + 1);
+            expand_cmds(spanned(ts, span), at, out, depth);
         }
         Inner::Script(s) => {
             for ws in shell::commands(&s, '\\') {
                 let ts: Vec<String> = ws.into_iter().map(|w| w.text).collect();
-                inner_cwd = expand_cmds(as_words(ts), inner_cwd, user.clone(), true, out, home, depth + 1);
+                at.cwd = expand_cmds(spanned(ts, span), at.clone(), out, depth);
             }
         }
     }
-    cwd
+}
+
+/// Words made from texts a wrapper unwrapped, all placed at the wrapper's span.
+fn spanned(texts: Vec<String>, span: (usize, usize)) -> Vec<Word> {
+    texts
+        .into_iter()
+        .map(|text| Word {
+            text,
+            start: span.0,
+            end: span.1,
+            expands: false,
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -766,5 +779,66 @@ mod tests {
         }
         let (m, _df) = model(&text);
         assert_eq!(m.end().var("V1999").map(str::len), Some(2000));
+    }
+
+    fn expanded(script: &str) -> Vec<(String, String, bool, Option<String>)> {
+        let mut out = Vec::new();
+        let mut at = At {
+            cwd: "/app".into(),
+            user: None,
+            nested: false,
+        };
+        for words in shell::commands(script, '\\') {
+            at.cwd = expand_cmds(words, at.clone(), &mut out, 0);
+        }
+        out.into_iter()
+            .map(|c| (c.texts().join(" "), c.cwd, c.nested, c.user))
+            .collect()
+    }
+
+    #[test]
+    fn cd_moves_later_commands() {
+        let cmds = expanded("cd web && npm ci && cd / && ls");
+        let cwds: Vec<&str> = cmds.iter().map(|c| c.1.as_str()).collect();
+        assert_eq!(cwds, ["/app/web", "/app/web", "/", "/"]);
+    }
+
+    #[test]
+    fn wrappers_run_their_script_nested() {
+        let cmds = expanded("sh -c 'cd sub && make'");
+        assert_eq!(cmds[0], ("sh -c cd sub && make".into(), "/app".into(), false, None));
+        assert_eq!(cmds[1].1, "/app/sub");
+        assert_eq!(cmds[2], ("make".into(), "/app/sub".into(), true, None));
+    }
+
+    #[test]
+    fn a_login_shell_runs_in_the_users_home() {
+        let cmds = expanded("su - app -c 'git clone x'");
+        let last = cmds.last().unwrap();
+        assert_eq!((last.0.as_str(), last.1.as_str()), ("git clone x", "/home/app"));
+        assert_eq!(last.3.as_deref(), Some("app"));
+        let at = At {
+            cwd: "/srv".into(),
+            user: Some("old".into()),
+            nested: false,
+        };
+        let texts = |t: &[&str]| t.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            inner_at(&texts(&["su", "root", "-l"]), Some("root".into()), &at).cwd,
+            "/root"
+        );
+        let kept = inner_at(&texts(&["sh", "-c", "x"]), None, &at);
+        assert_eq!(
+            (kept.cwd.as_str(), kept.user.as_deref(), kept.nested),
+            ("/srv", Some("old"), true)
+        );
+    }
+
+    #[test]
+    fn wrappers_stop_unwrapping_at_depth_four() {
+        let cmds = expanded("sudo sudo sudo sudo sudo sudo ls");
+        let texts: Vec<&str> = cmds.iter().map(|c| c.0.as_str()).collect();
+        assert_eq!(texts.len(), 5, "{texts:?}");
+        assert_eq!(texts[4], "sudo sudo ls");
     }
 }
