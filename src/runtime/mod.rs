@@ -229,6 +229,10 @@ pub fn context_source(input: &Input<'_, '_>, path: &str, before: usize) -> Optio
     None
 }
 
+/// A runtime chosen: its kind, its image, what it installs and copies, and the note saying why
+/// it is not the default.
+type Chosen = (RuntimeKind, RuntimeImage, Fit, Option<String>);
+
 /// Picks the runtime family and image: the one asked for, else the default, else the first
 /// other family that can serve.
 fn choose(
@@ -238,78 +242,96 @@ fn choose(
     needs: &[Need],
     musl: bool,
     carried: &[String],
-) -> Result<(RuntimeKind, RuntimeImage, Fit, Option<String>), Skip> {
+) -> Result<Chosen, Skip> {
     let rt = &prog.runtimes;
-    let candidates: Vec<RuntimeKind> = match input.runtime {
-        Some(r) => vec![r],
-        None => {
-            let mut c = vec![rt.default];
-            c.extend(
-                [RuntimeKind::Alpine, RuntimeKind::DebianSlim]
-                    .into_iter()
-                    .filter(|k| *k != rt.default),
-            );
-            c
-        }
+    let demand = packages::Demand {
+        prog,
+        wanted,
+        needs,
+        builder_musl: musl,
+        carried,
     };
-    // Packages installed on another distribution than the builder's are other builds of the
-    // program (another git, another openssl): a fit there gives way to one on the builder's own.
-    let own_family = if musl {
-        RuntimeKind::Alpine
-    } else {
-        RuntimeKind::DebianSlim
-    };
-    let mut foreign: Option<(RuntimeKind, RuntimeImage, Fit, Option<String>)> = None;
-    let mut first_problem: Option<String> = None;
-    // The reason a runtime of the Dockerfile's own package manager family gives is the one
-    // that says what really stands in the way.
-    let mut family_problem: Option<String> = None;
-    for kind in candidates {
+    let mut foreign: Option<Chosen> = None;
+    let mut problems = Problems::default();
+    for kind in candidates(input.runtime, rt.default) {
         let Some(image) = rt.get(kind) else {
             if input.runtime.is_some() {
                 return Err(Skip::Unsupported(format!("{} cannot run on {kind}", prog.what)));
             }
             continue;
         };
-        let demand = packages::Demand {
-            prog,
-            wanted,
-            needs,
-            builder_musl: musl,
-            carried,
-        };
         match packages::fit(input, &demand, kind, image) {
             Ok(fit) => {
-                let note = first_problem.clone().map(|p| format!("{kind} runtime because {p}"));
-                let programs = fit.install.iter().any(|p| !packages::SYSTEM_DATA.contains(&p.as_str()));
-                let other_family = kind != own_family && kind != RuntimeKind::Distroless && programs;
-                if other_family && input.runtime.is_none() {
+                let note = problems.first.clone().map(|p| format!("{kind} runtime because {p}"));
+                if input.runtime.is_none() && is_foreign(kind, &fit, musl) {
                     foreign.get_or_insert((kind, image.clone(), fit, note));
                     continue;
                 }
                 return Ok((kind, image.clone(), fit, note));
             }
-            Err(p) => {
-                if wanted
-                    .manager
-                    .is_some_and(|m| image.manager.as_deref() == Some(m.name()))
-                {
-                    family_problem.get_or_insert(p.clone());
-                }
-                first_problem.get_or_insert(p);
-            }
+            Err(p) => problems.record(p, wanted, image),
         }
     }
-    if let Some(found) = foreign {
-        return Ok(found);
+    foreign.ok_or_else(|| problems.into_skip(input.runtime, &prog.what))
+}
+
+/// The runtimes to try, in order: the one asked for, or the language's default then the others.
+fn candidates(asked: Option<RuntimeKind>, default: RuntimeKind) -> Vec<RuntimeKind> {
+    match asked {
+        Some(r) => vec![r],
+        None => {
+            let mut c = vec![default];
+            c.extend(
+                [RuntimeKind::Alpine, RuntimeKind::DebianSlim]
+                    .into_iter()
+                    .filter(|k| *k != default),
+            );
+            c
+        }
     }
-    let problem = family_problem
-        .or(first_problem)
-        .unwrap_or_else(|| format!("no runtime image can run {}", prog.what));
-    Err(Skip::Unsupported(match input.runtime {
-        Some(r) => format!("{problem} (runtime {r} was asked for)"),
-        None => problem,
-    }))
+}
+
+/// Packages installed on another distribution than the builder's are other builds of the program
+/// (another git, another openssl): a fit there gives way to one on the builder's own.
+fn is_foreign(kind: RuntimeKind, fit: &Fit, builder_musl: bool) -> bool {
+    let own_family = if builder_musl {
+        RuntimeKind::Alpine
+    } else {
+        RuntimeKind::DebianSlim
+    };
+    let programs = fit.install.iter().any(|p| !packages::SYSTEM_DATA.contains(&p.as_str()));
+    kind != own_family && kind != RuntimeKind::Distroless && programs
+}
+
+/// Why runtimes did not fit: the first reason, and the first from a runtime of the Dockerfile's
+/// own package manager family (the one that says what really stands in the way).
+#[derive(Default)]
+struct Problems {
+    first: Option<String>,
+    family: Option<String>,
+}
+
+impl Problems {
+    fn record(&mut self, problem: String, wanted: &Wanted, image: &RuntimeImage) {
+        if wanted
+            .manager
+            .is_some_and(|m| image.manager.as_deref() == Some(m.name()))
+        {
+            self.family.get_or_insert(problem.clone());
+        }
+        self.first.get_or_insert(problem);
+    }
+
+    fn into_skip(self, asked: Option<RuntimeKind>, what: &str) -> Skip {
+        let problem = self
+            .family
+            .or(self.first)
+            .unwrap_or_else(|| format!("no runtime image can run {what}"));
+        Skip::Unsupported(match asked {
+            Some(r) => format!("{problem} (runtime {r} was asked for)"),
+            None => problem,
+        })
+    }
 }
 
 /// Copies for a runtime image without a package manager that lacks the system data the program
@@ -373,6 +395,53 @@ mod tests {
         assert_eq!(relative("/app", "/app/vendor"), "vendor");
         assert_eq!(relative("/app", "/go/pkg"), "/go/pkg");
         assert_eq!(relative("/", "/go/pkg"), "/go/pkg");
+    }
+
+    #[test]
+    fn candidates_start_with_the_asked_or_default_runtime() {
+        use RuntimeKind::*;
+        assert_eq!(candidates(Some(Scratch), Distroless), [Scratch]);
+        assert_eq!(candidates(None, Distroless), [Distroless, Alpine, DebianSlim]);
+        assert_eq!(candidates(None, Alpine), [Alpine, DebianSlim]);
+    }
+
+    #[test]
+    fn programs_from_another_distribution_are_foreign() {
+        let fit = |p: &[&str]| Fit {
+            install: p.iter().map(|s| s.to_string()).collect(),
+        };
+        assert!(is_foreign(RuntimeKind::Alpine, &fit(&["git"]), false));
+        assert!(!is_foreign(RuntimeKind::Alpine, &fit(&["git"]), true));
+        assert!(!is_foreign(
+            RuntimeKind::Alpine,
+            &fit(&["ca-certificates", "tzdata"]),
+            false
+        ));
+        assert!(!is_foreign(RuntimeKind::Distroless, &fit(&["git"]), true));
+        assert!(is_foreign(RuntimeKind::DebianSlim, &fit(&["curl"]), true));
+    }
+
+    #[test]
+    fn the_own_family_problem_is_the_one_said() {
+        let wanted = packages::Wanted {
+            manager: Some(crate::model::steps::Manager::Apt),
+            ..Default::default()
+        };
+        let image = |m: Option<&str>| RuntimeImage {
+            manager: m.map(String::from),
+            ..Default::default()
+        };
+        let mut p = Problems::default();
+        p.record("no shell".into(), &wanted, &image(None));
+        p.record("no apt package x".into(), &wanted, &image(Some("apt")));
+        let Skip::Unsupported(said) = p.into_skip(None, "the binary") else {
+            panic!("unsupported")
+        };
+        assert_eq!(said, "no apt package x");
+        let Skip::Unsupported(said) = Problems::default().into_skip(Some(RuntimeKind::Scratch), "app") else {
+            panic!("unsupported")
+        };
+        assert_eq!(said, "no runtime image can run app (runtime scratch was asked for)");
     }
 }
 
