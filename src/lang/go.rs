@@ -44,7 +44,7 @@ pub fn analyze(input: &Input<'_, '_>, tpl: &Template) -> Result<Program, Skip> {
     let Some(run) = run_command(input.df, input.model) else {
         return Err(Skip::Unsupported("no CMD or ENTRYPOINT runs the built binary".into()));
     };
-    let (build, artifact) = started_build(input, &builds, &run)?;
+    let (build, artifact) = started_build(input, tpl, &builds, &run)?;
     let (split, artifact) = finishing_steps(input, tpl, &build, artifact, &run)?;
     let sources = go_sources(input);
     let cgo = cgo_reason(input, tpl, &build, &sources);
@@ -67,16 +67,23 @@ pub fn analyze(input: &Input<'_, '_>, tpl: &Template) -> Result<Program, Skip> {
     Ok(p)
 }
 
-/// The build whose binary the start command runs, and that binary; refuses `go run`, remote
-/// tools and cross-compiles.
-fn started_build(input: &Input<'_, '_>, builds: &[Build], run: &RunCommand) -> Result<(Build, String), Skip> {
+/// The build whose binary the start command runs (where the build leaves it, or where the
+/// finishing steps after it move it), and that binary; refuses `go run`, remote tools and
+/// cross-compiles.
+fn started_build(
+    input: &Input<'_, '_>,
+    tpl: &Template,
+    builds: &[Build],
+    run: &RunCommand,
+) -> Result<(Build, String), Skip> {
     let program = run.words.first().cloned().unwrap_or_default();
     let state = input.model.state(run.index);
     let dirs = path_dirs(input.model, run.index);
+    let runs = |a: &str| runs_path(&program, &state.workdir, &dirs, a);
     let found = builds.iter().rev().find_map(|b| {
         b.artifacts
             .iter()
-            .find(|a| runs_path(&program, &state.workdir, &dirs, a))
+            .find(|a| runs(a) || runs(&finished(input, tpl, b, a).1))
             .map(|a| (b.clone(), a.clone()))
     });
     let Some((build, artifact)) = found else {
@@ -108,16 +115,32 @@ fn started_build(input: &Input<'_, '_>, builds: &[Build], run: &RunCommand) -> R
 }
 
 /// Extends the split over RUN steps after the build that only finish it (strip, chmod, mv),
-/// following the binary through moves.
+/// following the binary through moves; refuses a move to where the start command does not
+/// run it.
 fn finishing_steps(
     input: &Input<'_, '_>,
     tpl: &Template,
     build: &Build,
-    mut artifact: String,
+    original: String,
     run: &RunCommand,
 ) -> Result<(usize, String), Skip> {
+    let model = input.model;
+    let (split, artifact) = finished(input, tpl, build, &original);
+    let program = run.words.first().cloned().unwrap_or_default();
+    let state = model.state(run.index);
+    if artifact != original && !runs_path(&program, &state.workdir, &path_dirs(model, run.index), &artifact) {
+        return Err(Skip::Unsupported(format!(
+            "the binary moves to {artifact} after the build, which the start command does not run"
+        )));
+    }
+    Ok((split, artifact))
+}
+
+/// The last of the RUN steps right after `build` that only finish it, and where they leave
+/// its binary `artifact`.
+fn finished(input: &Input<'_, '_>, tpl: &Template, build: &Build, artifact: &str) -> (usize, String) {
     let (df, model) = (input.df, input.model);
-    let original = artifact.clone();
+    let mut artifact = artifact.to_string();
     let mut split = build.index;
     for i in build.index + 1..df.instructions.len() {
         match &df.instructions[i] {
@@ -138,14 +161,7 @@ fn finishing_steps(
             _ => {}
         }
     }
-    let program = run.words.first().cloned().unwrap_or_default();
-    let state = model.state(run.index);
-    if artifact != original && !runs_path(&program, &state.workdir, &path_dirs(model, run.index), &artifact) {
-        return Err(Skip::Unsupported(format!(
-            "the binary moves to {artifact} after the build, which the start command does not run"
-        )));
-    }
-    Ok((split, artifact))
+    (split, artifact)
 }
 
 /// Why the program needs cgo, if it does: `CGO_ENABLED=1`, a cgo module in go.mod/go.sum,
@@ -665,7 +681,7 @@ mod tests {
     fn started(df: &str, ctx: &MemContext) -> Result<(Build, String), String> {
         with_input(df, ctx, |input| {
             let run = run_command(input.df, input.model).expect("a start command");
-            started_build(input, &find_builds(input, tpl()), &run).map_err(|e| e.to_string())
+            started_build(input, tpl(), &find_builds(input, tpl()), &run).map_err(|e| e.to_string())
         })
     }
 
@@ -925,6 +941,11 @@ mod tests {
         let ctx = greeter().with("cmd/tool/main.go", "package main\n");
         let (b, a) = started(df, &ctx).expect("the server build");
         assert_eq!((b.index, a.as_str()), (4, "/out/server"));
+        // Moved by a later RUN to where the start command finds it.
+        let df = "FROM golang:1.22\nWORKDIR /src\nCOPY . .\nRUN go build -o app .\nRUN strip app && mv app /usr/local/bin/app\nCMD [\"app\"]\n";
+        let (b, a) = started(df, &greeter()).expect("the moved binary's build");
+        assert_eq!((b.index, a.as_str()), (3, "/src/app"));
+        assert_eq!(finished_of(df), Ok((4, "/usr/local/bin/app".into())));
         // Through PATH.
         let df =
             "FROM golang:1.22\nWORKDIR /src\nCOPY . .\nRUN go build -o /usr/local/bin/tool ./cmd/tool\nCMD tool -v\n";
@@ -959,10 +980,10 @@ mod tests {
     }
 
     /// The split and the binary after the finishing steps, or the refusal.
-    fn finished(df: &str) -> Result<(usize, String), String> {
+    fn finished_of(df: &str) -> Result<(usize, String), String> {
         with_input(df, &greeter(), |input| {
             let run = run_command(input.df, input.model).expect("a start command");
-            let (b, a) = started_build(input, &find_builds(input, tpl()), &run).expect("a build");
+            let (b, a) = started_build(input, tpl(), &find_builds(input, tpl()), &run).expect("a build");
             finishing_steps(input, tpl(), &b, a, &run).map_err(|e| e.to_string())
         })
     }
@@ -970,13 +991,13 @@ mod tests {
     #[test]
     fn finishing_steps_extend_the_split_and_move_the_binary() {
         let df = "FROM golang:1.22\nWORKDIR /src\nCOPY . .\nRUN go build -o /go/bin/app .\nENV X=1\nRUN strip /go/bin/app && mv /go/bin/app /usr/local/bin/\nRUN apt-get update\nCMD [\"app\"]\n";
-        assert_eq!(finished(df), Ok((5, "/usr/local/bin/app".into())));
+        assert_eq!(finished_of(df), Ok((5, "/usr/local/bin/app".into())));
         // A COPY ends the build.
         let df = "FROM golang:1.22\nWORKDIR /src\nCOPY . .\nRUN go build -o /bin/app .\nCOPY conf /conf\nRUN chmod +x /bin/app\nCMD [\"app\"]\n";
-        assert_eq!(finished(df), Ok((3, "/bin/app".into())));
+        assert_eq!(finished_of(df), Ok((3, "/bin/app".into())));
         let df = "FROM golang:1.22\nWORKDIR /src\nCOPY . .\nRUN go build -o /src/app .\nRUN mv /src/app /opt/app\nCMD [\"/src/app\"]\n";
         assert_eq!(
-            finished(df),
+            finished_of(df),
             Err("the binary moves to /opt/app after the build, which the start command does not run".into())
         );
     }
