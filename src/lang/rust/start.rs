@@ -127,13 +127,13 @@ fn cargo_run(
     let mut builder_tail = Vec::new();
     let (build, built, split) = match reusable_build(input, tpl, builds, c, &target, build_env) {
         Some(b) => {
-            let built = b
+            let mut built = b
                 .built
                 .iter()
                 .find(|x| x.original == target.original)
                 .cloned()
                 .unwrap_or(target);
-            let split = extend_split(input, tpl, b.index, &mut built.path.clone());
+            let split = extend_split(input, tpl, b.index, &mut built.path);
             (b.clone(), built, split)
         }
         None => {
@@ -437,6 +437,16 @@ mod tests {
         assert!(s.builder_tail.is_empty());
         assert_eq!(s.replace_commands, vec![(5, words("app --port 80"))]);
         assert_eq!(s.notes, ["`cargo run` replaced by the binary `app`"]);
+    }
+
+    #[test]
+    fn cargo_run_follows_a_reused_binary_that_a_finishing_step_moves() {
+        let df = format!(
+            "{APP}RUN cargo build --release\nRUN mv target/release/app /usr/local/bin/app\nCMD [\"cargo\", \"run\", \"--release\"]\n"
+        );
+        let s = start(&df, &app()).expect("started");
+        assert_eq!((s.built.path.as_str(), s.split), ("/usr/local/bin/app", 4));
+        assert!(s.builder_tail.is_empty());
     }
 
     #[test]
