@@ -1153,4 +1153,57 @@ mod tests {
             "no `go build` or `go install` step found"
         );
     }
+
+    #[test]
+    fn one_build_command_read_directly() {
+        let df = "FROM golang:1.22\nWORKDIR /src\nCOPY . .\nRUN go env && GOOS=linux go build -o out/ . && cp out/greeter /go/bin/\n";
+        with_input(df, &greeter(), |input| {
+            let cmds = input.model.commands(3);
+            assert!(read_build(input, tpl(), 3, &cmds[0], true).is_none());
+            let mut b = read_build(input, tpl(), 3, &cmds[1], true).expect("the build");
+            assert_eq!(b.artifacts, words("/src/out/greeter"));
+            assert_eq!(b.insert_at, df.find("GOOS=linux"));
+            follow_moves(&cmds[0], &mut b, tpl());
+            assert_eq!(b.artifacts, words("/src/out/greeter"));
+            follow_moves(&cmds[2], &mut b, tpl());
+            assert_eq!(b.artifacts, words("/go/bin/greeter"));
+            // Two packages make no binary dockslim can name.
+            let env = GoEnv::of(&cmds[1], input.model.state(3));
+            assert!(artifacts_of(input, tpl(), &words("./a ./b"), false, "/src", &env).is_empty());
+            assert_eq!(
+                artifacts_of(input, tpl(), &words("."), true, "/src", &env),
+                words("/go/bin/greeter")
+            );
+            assert_eq!(cross_compile(tpl(), &env), None);
+            assert_eq!(context_dir_of(input, "/src").as_deref(), Some(""));
+            assert_eq!(context_dir_of(input, "/elsewhere"), None);
+        });
+        let df = "FROM golang:1.22\nRUN GOARCH=386 go build -o /app .\n";
+        with_input(df, &greeter(), |input| {
+            let cmd = &input.model.commands(1)[0];
+            assert_eq!(
+                cross_compile(tpl(), &GoEnv::of(cmd, input.model.state(1))).as_deref(),
+                Some("GOARCH=386")
+            );
+        });
+    }
+
+    #[test]
+    fn moves_into_gopath_bin_are_directories() {
+        let mut a = "/src/app".to_string();
+        track_move(&words("mv app /go/bin"), "/src", &mut a, tpl());
+        assert_eq!(a, "/go/bin/app");
+        let mut a = "/src/app".to_string();
+        track_move(&words("mv app /srv"), "/src", &mut a, tpl());
+        assert_eq!(a, "/srv");
+    }
+
+    #[test]
+    fn finished_follows_the_binary_without_judging() {
+        let df = "FROM golang:1.22\nWORKDIR /src\nCOPY . .\nRUN go build -o app .\nRUN mv app /opt/app\nRUN ./test.sh\nRUN true\n";
+        with_input(df, &greeter(), |input| {
+            let b = find_builds(input, tpl()).pop().expect("a build");
+            assert_eq!(finished(input, tpl(), &b, "/src/app"), (4, "/opt/app".to_string()));
+        });
+    }
 }

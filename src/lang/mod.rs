@@ -573,4 +573,25 @@ mod tests {
         let missing = Runtimes::from_table(table, |_| None, |p| p.to_string());
         assert!(matches!(missing, Err(Skip::Unsupported(m)) if m.contains("do not define")));
     }
+
+    #[test]
+    fn start_words_read_both_forms() {
+        let df = "FROM node:20\nCMD node a.js\nENTRYPOINT [\"/bin/bash\", \"-c\", \"exec node b.js\"]\nCMD [\"x\"]\n";
+        with_input(df, &MemContext::new(), |input| {
+            let arguments = |i: usize| match &input.df.instructions[i] {
+                Instruction::Cmd(c) => &c.arguments,
+                Instruction::Entrypoint(e) => &e.arguments,
+                _ => panic!("not a start instruction"),
+            };
+            assert_eq!(
+                start_words(arguments(1), '\\'),
+                (words("node a.js"), true, Some("node a.js".to_string()))
+            );
+            assert_eq!(
+                start_words(arguments(2), '\\'),
+                (words("exec node b.js"), true, Some("exec node b.js".to_string()))
+            );
+            assert_eq!(start_words(arguments(3), '\\'), (words("x"), false, None));
+        });
+    }
 }

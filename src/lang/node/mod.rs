@@ -1081,4 +1081,81 @@ mod tests {
         assert_eq!(deps, words("a b"));
         assert!(keys(&json, "devDependencies").is_empty());
     }
+
+    #[test]
+    fn requested_families_and_tables_read_directly() {
+        let tag = |t: &str| {
+            with_input("FROM node:20\n", &MemContext::new(), |input| {
+                NodeTag::parse(t, input, tpl()).expect("a tag")
+            })
+        };
+        let node = Start {
+            node_args: Some(words("a.js")),
+            ..Start::default()
+        };
+        with_input("FROM node:20-alpine\n", &MemContext::new(), |input| {
+            let asked = |k| Input {
+                runtime: Some(k),
+                base: input.base.clone(),
+                ..*input
+            };
+            assert!(check_requested(input, "musl").is_ok());
+            assert!(check_requested(&asked(RuntimeKind::Alpine), "musl").is_ok());
+            assert!(check_requested(&asked(RuntimeKind::DebianSlim), "musl").is_err());
+            assert!(check_requested(&asked(RuntimeKind::Distroless), "glibc").is_ok());
+            let t = runtime_table(input, tpl(), &tag("20"), &node, "glibc").expect("a table");
+            assert!(t.get(RuntimeKind::Distroless).is_none() && t.get(RuntimeKind::DebianSlim).is_some());
+            let t = runtime_table(&asked(RuntimeKind::Distroless), tpl(), &tag("20"), &node, "glibc").expect("a table");
+            assert!(t.get(RuntimeKind::Distroless).is_some());
+            assert!(runtime_table(&asked(RuntimeKind::Distroless), tpl(), &tag("lts"), &node, "glibc").is_err());
+            assert!(runtime_table(input, tpl(), &tag("20"), &node, "bionic").is_err());
+        });
+    }
+
+    #[test]
+    fn keep_manager_and_start_command_read_directly() {
+        let ctx = app(r#"{"scripts": {"start": "next start"}, "dependencies": {"next": "14"}}"#);
+        let df =
+            "FROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm i -g pnpm@9 && pnpm install\nCMD [\"pnpm\", \"start\"]\n";
+        read(df, &ctx, |input, r| {
+            let start = start::analyze_start(input, &r.run, &r.pkg.scripts, &r.pkg.dir).expect("a start");
+            let rt = runtimes(input, tpl(), NodeTag::parse("20", input, tpl()).expect("a tag"), &start)
+                .expect("runtimes")
+                .1;
+            let mut p = Program::new(Language::Node, 3, String::new(), rt);
+            let a = App {
+                pkg: &r.pkg,
+                steps: &r.steps,
+                start: &start,
+                pm: Pm::Pnpm,
+            };
+            keep_manager(input, tpl(), &a, &mut p).expect("kept");
+            assert_eq!(p.runtime_lines, ["RUN npm i -g pnpm@9"]);
+            assert_eq!(
+                p.notes,
+                ["`npm i -g pnpm@9` repeated in the runtime stage for the start command"]
+            );
+            assert!(p.artifacts.is_empty());
+            // Kept as is: nothing to replace.
+            start_command(input, tpl(), &r.run, &start, &mut p).expect("a start command");
+            assert!(p.replace_commands.is_empty());
+        });
+        let rewrite = Start {
+            rewrite: Some(words("node a.js")),
+            ..Start::default()
+        };
+        read(
+            "FROM node:20\nCOPY . .\nCMD [\"npm\", \"start\"]\n",
+            &ctx,
+            |input, r| {
+                let rt = Runtimes {
+                    default: RuntimeKind::DebianSlim,
+                    images: Vec::new(),
+                };
+                let mut p = Program::new(Language::Node, 1, String::new(), rt);
+                start_command(input, tpl(), &r.run, &rewrite, &mut p).expect("a start command");
+                assert_eq!(p.replace_commands, vec![(2, words("node a.js"))]);
+            },
+        );
+    }
 }

@@ -705,4 +705,34 @@ mod tests {
             },
         );
     }
+
+    #[test]
+    fn script_passes_read_directly() {
+        with_input(
+            "FROM node:20\nCMD [\"pm2-runtime\", \"app.js\"]\n",
+            &MemContext::new(),
+            |input| {
+                let run = run_command(input.df, input.model).expect("a start command");
+                let mut st = Start::default();
+                other_programs(&run, "pm2-runtime".into(), &mut st);
+                assert_eq!(st.programs, words("pm2-runtime"));
+            },
+        );
+        let s = scripts(&[("serve", "node --inspect srv.js")]);
+        with_input(
+            "FROM node:20\nCMD [\"yarn\", \"serve\", \"-p\", \"1\"]\n",
+            &MemContext::new(),
+            |input| {
+                let run = run_command(input.df, input.model).expect("a start command");
+                assert_eq!(
+                    script_text(input, &s, "", "serve").as_deref(),
+                    Ok("node --inspect srv.js")
+                );
+                assert!(script_text(input, &s, "", "start").is_err());
+                let w = words("yarn serve -p 1");
+                let st = script_start(input, &run, &s, "", (&w, Pm::Yarn, "serve"), Start::default()).expect("a start");
+                assert_eq!(st.rewrite, Some(words("node --inspect srv.js -p 1")));
+            },
+        );
+    }
 }

@@ -346,4 +346,18 @@ mod tests {
             assert_eq!(source_of(df, &cmds[2]), "npm i -g 'a b'");
         });
     }
+
+    #[test]
+    fn one_command_read_directly() {
+        let df = "FROM node:20\nRUN apt-get install -y python3 && corepack enable && npx tsc && make && NODE_ENV=production npm ci\n";
+        with_input(df, &MemContext::new(), |input| {
+            let cmds = input.model.commands(1);
+            let mut s = Steps::default();
+            let reads: Vec<bool> = cmds.iter().map(|c| read_command(df, tpl(), c, false, &mut s)).collect();
+            assert_eq!(reads, [true, true, true, false, true]);
+            assert_eq!(s.setups, vec![("corepack enable".to_string(), words("pnpm yarn"))]);
+            assert_eq!(s.direct_tools, vec![words("tsc")]);
+            assert!(s.installed && s.prod_install);
+        });
+    }
 }

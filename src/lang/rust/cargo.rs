@@ -309,4 +309,27 @@ mod tests {
         assert_eq!(profile_dir("bench"), "release");
         assert_eq!(profile_dir("dist"), "dist");
     }
+
+    #[test]
+    fn one_flag_read_directly() {
+        let mut c = Cargo {
+            sub: "install".into(),
+            ..Cargo::default()
+        };
+        let mut seen = Seen {
+            profile: "release".into(),
+            lib_or_other: false,
+        };
+        read_flag(&mut c, &mut seen, "debug", None);
+        assert_eq!(seen.profile, "dev");
+        read_flag(&mut c, &mut seen, "example", Some("demo".into()));
+        assert!(seen.lib_or_other);
+        read_flag(&mut c, &mut seen, "features", Some("a b,c".into()));
+        assert_eq!(c.features, ["+a", "+b", "+c"]);
+        read_flag(&mut c, &mut seen, "bin", Some("x".into()));
+        read_flag(&mut c, &mut seen, "root", Some("/r".into()));
+        assert_eq!((c.bins.clone(), c.root.as_deref()), (vec!["x".to_string()], Some("/r")));
+        read_flag(&mut c, &mut seen, "locked", None);
+        assert_eq!(seen.profile, "dev");
+    }
 }

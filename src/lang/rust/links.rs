@@ -497,4 +497,23 @@ version = "0.28.0"
             "the build installs libfoo-dev and there is no Cargo.lock to tell whether the program links it; its run-time package is unknown"
         );
     }
+
+    #[test]
+    fn links_without_a_lock_read_directly() {
+        let t = tpl();
+        let add = |name: &str, sys: &SysCrate, l: &mut Links| {
+            let pkgs = sys.packages.get("default").cloned().unwrap_or_default();
+            l.add(format!("{name} links {}", pkgs.join(" + ")), &pkgs, false);
+        };
+        let installed = vec![
+            "libpq-dev".to_string(),
+            "musl-dev".to_string(),
+            "pkg-config".to_string(),
+        ];
+        let l = links_without_lock(&t, &installed, Links::default(), add).expect("links");
+        assert_eq!(l.packages, ["libpq5"]);
+        assert_eq!(l.reasons, ["pq-sys links libpq5"]);
+        let l = links_without_lock(&t, &["zlib1g-dev".to_string()], Links::default(), add).expect("links");
+        assert_eq!(l.packages, ["zlib1g"]);
+    }
 }

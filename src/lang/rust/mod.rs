@@ -683,4 +683,37 @@ mod tests {
             "no CMD or ENTRYPOINT runs the built binary"
         );
     }
+
+    fn build_of(df: &str, ctx: &MemContext) -> (Build, BaseFacts) {
+        started(df, ctx, |input, _, s| (s.build, base_facts(input, tpl())))
+    }
+
+    #[test]
+    fn libc_and_link_kind_read_directly() {
+        let df = "FROM rust:1.80-alpine\nWORKDIR /app\nCOPY . .\nRUN cargo build --release\nCMD [\"./target/release/app\"]\n";
+        let (b, base) = build_of(df, &app());
+        assert_eq!(targets_musl(tpl(), &b, &base), Ok(true));
+        let gnu = Build {
+            triple: Some("x86_64-unknown-linux-gnu".into()),
+            ..b.clone()
+        };
+        assert_eq!(targets_musl(tpl(), &gnu, &base), Ok(false));
+        let arm = Build {
+            triple: Some("armv7-unknown-linux-musleabihf".into()),
+            ..b.clone()
+        };
+        assert!(targets_musl(tpl(), &arm, &base).is_err());
+        with_input(df, &app(), |input| {
+            assert_eq!(musl_linking(input, tpl(), &b).expect("musl").table, "musl");
+        });
+        let df = "FROM rust:1.80-slim-bookworm\nRUN apt-get install -y libssl-dev\nWORKDIR /app\nCOPY . .\nRUN cargo build --release\nCMD [\"./target/release/app\"]\n";
+        let (b, base) = build_of(df, &app());
+        with_input(df, &app(), |input| {
+            let l = glibc_linking(input, tpl(), &b, &base).expect("glibc");
+            assert_eq!(
+                (l.table, l.packages.clone()),
+                ("glibc", words("libssl3 ca-certificates"))
+            );
+        });
+    }
 }

@@ -548,4 +548,49 @@ mod tests {
             assert_eq!(path, "/bin/app");
         });
     }
+
+    #[test]
+    fn reusable_builds_read_directly() {
+        let df = format!(
+            "{APP}RUN cargo build --release --features x\nRUN cargo build --release\nCMD [\"cargo\", \"run\", \"--release\"]\n"
+        );
+        with_input(&df, &app(), |input| {
+            let (builds, _) = super::super::builds::find_builds(input, tpl());
+            let target = builds[1].built[0].clone();
+            let c = parse_cargo(&words("cargo run --release"), tpl()).expect("cargo");
+            assert_eq!(
+                reusable_build(input, tpl(), &builds, &c, &target, &[]).map(|b| b.index),
+                Some(4)
+            );
+            // Only the last build is reused.
+            assert!(reusable_build(input, tpl(), &builds[..1], &c, &target, &[]).is_none());
+            let debug = parse_cargo(&words("cargo run"), tpl()).expect("cargo");
+            let wanted = Built {
+                original: "/app/target/debug/app".into(),
+                path: "/app/target/debug/app".into(),
+                bin: "app".into(),
+            };
+            assert!(reusable_build(input, tpl(), &builds, &debug, &wanted, &[]).is_none());
+        });
+    }
+
+    #[test]
+    fn cargo_run_forms_read_directly() {
+        let form = |tail: &str| {
+            let df = format!("{APP}{tail}");
+            with_input(&df, &app(), |input| {
+                let run = run_command(input.df, input.model).expect("a start command");
+                check_cargo_run_form(input, &run).map_err(|e| e.to_string())
+            })
+        };
+        assert_eq!(
+            form("CMD [\"cargo\", \"run\", \"--\", \"--port\", \"$PORT\"]\n"),
+            Ok(())
+        );
+        assert!(form("CMD cargo run > log.txt\n").is_err());
+        assert_eq!(
+            form("ENTRYPOINT [\"cargo\", \"run\", \"--\"]\nCMD [\"--port\", \"80\"]\n"),
+            Ok(())
+        );
+    }
 }
