@@ -958,6 +958,13 @@ mod tests {
             analyzed(bare, &ctx).expect("a program").runtime_lines,
             ["RUN npm i -g pnpm"]
         );
+        // A shell-form start command whose later command runs the manager.
+        let waits =
+            "FROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm i -g pnpm && pnpm install\nCMD ./wait.sh && pnpm start\n";
+        assert_eq!(
+            analyzed(waits, &ctx).expect("a program").runtime_lines,
+            ["RUN npm i -g pnpm"]
+        );
         let missing = "FROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm ci\nCMD [\"pnpm\", \"start\"]\n";
         assert_eq!(
             analyzed(missing, &ctx).unwrap_err(),

@@ -169,13 +169,13 @@ fn start_words(run: &RunCommand, start: &mut Start) -> Result<Vec<String>, Skip>
 }
 
 /// A start command that is neither node nor a package manager runs `prog`, and in shell form
-/// the programs of its other commands too.
+/// the programs of its other commands too (`./wait.sh && pnpm start` runs pnpm).
 fn other_programs(run: &RunCommand, prog: String, start: &mut Start) {
     start.programs.push(prog);
     if run.shell {
-        for c in shell::commands(&run.words.join(" "), '\\').iter().skip(1) {
+        for c in run.commands().iter().skip(1) {
             if let Some(w) = c.first() {
-                start.programs.push(w.text.clone());
+                start.programs.push(w.clone());
             }
         }
     }
@@ -467,7 +467,7 @@ mod tests {
             &MemContext::new(),
         )
         .expect("a start");
-        assert_eq!(s.programs, words("wait.sh"));
+        assert_eq!(s.programs, words("wait.sh node"));
         let s = start_of(
             "CMD [\"npx\", \"-y\", \"serve\", \"dist\"]",
             &scripts(&[]),
@@ -716,6 +716,17 @@ mod tests {
                 let mut st = Start::default();
                 other_programs(&run, "pm2-runtime".into(), &mut st);
                 assert_eq!(st.programs, words("pm2-runtime"));
+            },
+        );
+        // Shell form: the programs of the later commands too.
+        with_input(
+            "FROM node:20\nCMD ./wait.sh && A=1 pnpm start\n",
+            &MemContext::new(),
+            |input| {
+                let run = run_command(input.df, input.model).expect("a start command");
+                let mut st = Start::default();
+                other_programs(&run, "wait.sh".into(), &mut st);
+                assert_eq!(st.programs, words("wait.sh pnpm"));
             },
         );
         let s = scripts(&[("serve", "node --inspect srv.js")]);
