@@ -304,6 +304,24 @@ pub fn is_exec_shell(df: &Dockerfile<'_>, i: usize) -> bool {
     matches!(c, Command::Exec(_)) && start_words(c, df.escape).1
 }
 
+/// Whether the CMD/ENTRYPOINT at instruction `i` needs its shell: shell form (or an exec-form
+/// `sh -c`) whose text has variables, operators, redirections or several commands.
+pub fn needs_shell_at(df: &Dockerfile<'_>, i: usize) -> bool {
+    let c = match df.instructions.get(i) {
+        Some(Instruction::Cmd(c)) => &c.arguments,
+        Some(Instruction::Entrypoint(e)) => &e.arguments,
+        _ => return false,
+    };
+    let escape = if matches!(c, Command::Shell(_)) {
+        df.escape
+    } else {
+        '\\'
+    };
+    start_words(c, df.escape)
+        .2
+        .is_some_and(|script| crate::shell::needs_shell(&script, escape))
+}
+
 /// Programs started by the code in `sources` (context paths), found by the call patterns of a
 /// language: each pattern is the text just before the program's string literal, e.g.
 /// `exec.Command(` or `Command::new(`. Only literal names count.
@@ -540,6 +558,15 @@ mod tests {
             assert!(run.shell && run.script.as_deref() == Some("node a.js"));
             // Shell form is not an exec-form `sh -c`.
             assert!(!is_exec_shell(input.df, 1));
+        });
+    }
+
+    #[test]
+    fn start_commands_that_need_their_shell() {
+        let df = "FROM node:20\nCMD npm start\nCMD npm start && echo done\nCMD [\"sh\", \"-c\", \"npm start -- --port $PORT\"]\nCMD [\"sh\", \"-c\", \"npm start\"]\nCMD [\"npm\", \"start\"]\nRUN x\n";
+        with_input(df, &MemContext::new(), |input| {
+            let needs: Vec<bool> = (1..7).map(|i| needs_shell_at(input.df, i)).collect();
+            assert_eq!(needs, [false, true, true, false, false, false]);
         });
     }
 

@@ -687,6 +687,27 @@ mod tests {
     }
 
     #[test]
+    fn start_commands_that_need_their_shell_are_kept() {
+        let ctx = ts_app();
+        for cmd in [
+            "npm start && echo stopped",
+            "npm start -- --port $PORT",
+            "[\"sh\", \"-c\", \"npm start; echo x\"]",
+        ] {
+            let df = format!("{NPM}RUN npm run build\nCMD {cmd}\n");
+            let p = analyzed(&df, &ctx).expect("a program");
+            assert!(p.replace_commands.is_empty(), "{cmd}");
+            assert!(
+                p.notes
+                    .iter()
+                    .any(|n| n.ends_with("it needs a shell (variables, operators or several commands)")),
+                "{cmd}: {:?}",
+                p.notes
+            );
+        }
+    }
+
+    #[test]
     fn package_json_is_the_one_in_the_start_directory() {
         let ctx = app(r#"{"name": "root"}"#).with(
             "api/package.json",

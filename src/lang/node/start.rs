@@ -198,8 +198,8 @@ fn script_start(
     let script = script_text(input, scripts, dir, name)?;
     script_commands(scripts, name, &script, &mut start);
     let shown = words.join(" ");
-    let rewritable = run.cmd.is_none() || start.entrypoint_only;
-    match node_rewrite(input, scripts, dir, (name, &script), rewritable) {
+    let form = start_form(input, run, &start);
+    match node_rewrite(input, scripts, dir, (name, &script), form) {
         Ok(mut w) => {
             w.extend(extra);
             start.notes.push(format!(
@@ -285,19 +285,35 @@ fn plain_node(script: &str) -> Option<Vec<String>> {
         .filter(|w| w.first().is_some_and(|p| p == "node") && !w.iter().any(|x| shell::is_assignment(x)))
 }
 
+/// Whether the start command's form lets exec-form node words replace it, or why not: split
+/// over ENTRYPOINT and CMD (unless the ENTRYPOINT is `docker-entrypoint.sh` alone), or
+/// needing its shell (`npm start && echo done`, `npm start -- --port $PORT`).
+fn start_form(input: &Input<'_, '_>, run: &RunCommand, start: &Start) -> Result<(), String> {
+    if run.cmd.is_some() && !start.entrypoint_only {
+        return Err("it is split over ENTRYPOINT and CMD".into());
+    }
+    let parts = [Some(run.index), run.cmd.as_ref().map(|(j, _)| *j)];
+    if parts
+        .into_iter()
+        .flatten()
+        .any(|i| crate::lang::needs_shell_at(input.df, i))
+    {
+        return Err("it needs a shell (variables, operators or several commands)".into());
+    }
+    Ok(())
+}
+
 /// The `node ...` words that can replace script `name` (text `script`), or why the package
-/// manager stays: the command is split over ENTRYPOINT and CMD (not `rewritable`), pre/post
-/// scripts run, the script is not a plain node command, or the app reads `npm_*` variables.
+/// manager stays: the start command's `form` does not allow it, pre/post scripts run, the
+/// script is not a plain node command, or the app reads `npm_*` variables.
 fn node_rewrite(
     input: &Input<'_, '_>,
     scripts: &BTreeMap<String, String>,
     dir: &str,
     (name, script): (&str, &str),
-    rewritable: bool,
+    form: Result<(), String>,
 ) -> Result<Vec<String>, String> {
-    if !rewritable {
-        return Err("it is split over ENTRYPOINT and CMD".into());
-    }
+    form?;
     if scripts.contains_key(&format!("pre{name}")) || scripts.contains_key(&format!("post{name}")) {
         return Err("its pre/post scripts run too".into());
     }
@@ -594,19 +610,55 @@ mod tests {
     }
 
     #[test]
+    fn start_forms_that_node_words_cannot_replace() {
+        let form = |lines: &str| {
+            let df = format!("FROM node:20\n{lines}\n");
+            with_input(&df, &MemContext::new(), |input| {
+                let run = run_command(input.df, input.model).expect("a start command");
+                let mut st = Start::default();
+                start_words(&run, &mut st).expect("words");
+                start_form(input, &run, &st)
+            })
+        };
+        let shell = Err("it needs a shell (variables, operators or several commands)".to_string());
+        assert_eq!(form("CMD npm start"), Ok(()));
+        assert_eq!(form("CMD npm start && echo stopped"), shell);
+        assert_eq!(form("CMD npm start -- --port $PORT"), shell);
+        assert_eq!(form("CMD [\"sh\", \"-c\", \"npm start && echo stopped\"]"), shell);
+        assert_eq!(
+            form("ENTRYPOINT [\"docker-entrypoint.sh\"]\nCMD [\"sh\", \"-c\", \"npm start; echo x\"]"),
+            shell
+        );
+        assert_eq!(
+            form("ENTRYPOINT [\"docker-entrypoint.sh\"]\nCMD [\"npm\", \"start\"]"),
+            Ok(())
+        );
+        assert_eq!(
+            form("ENTRYPOINT [\"npm\"]\nCMD [\"start\"]"),
+            Err("it is split over ENTRYPOINT and CMD".to_string())
+        );
+    }
+
+    #[test]
     fn node_rewrite_reasons_in_order() {
         with_input("FROM node:20\n", &MemContext::new(), |input| {
             let s = scripts(&[("start", "node a.js"), ("poststart", "x")]);
             assert_eq!(
-                node_rewrite(input, &s, "", ("start", "node a.js"), false),
+                node_rewrite(
+                    input,
+                    &s,
+                    "",
+                    ("start", "node a.js"),
+                    Err("it is split over ENTRYPOINT and CMD".into())
+                ),
                 Err("it is split over ENTRYPOINT and CMD".into())
             );
             assert_eq!(
-                node_rewrite(input, &s, "", ("start", "node a.js"), true),
+                node_rewrite(input, &s, "", ("start", "node a.js"), Ok(())),
                 Err("its pre/post scripts run too".into())
             );
             assert_eq!(
-                node_rewrite(input, &s, "", ("serve", "node a.js"), true),
+                node_rewrite(input, &s, "", ("serve", "node a.js"), Ok(())),
                 Ok(words("node a.js"))
             );
         });
