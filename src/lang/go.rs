@@ -2,8 +2,9 @@
 //! whether it needs cgo, and picks runtimes on the right libc (static when cgo is off, which
 //! dockslim then enforces with `CGO_ENABLED=0`). [`analyze`] runs the passes in order:
 //! `find_builds` (each build with its flags, binary names and output paths, cross-compile and
-//! remote tool), `started_build` (the build whose binary the start command runs),
-//! `finishing_steps` (strip, chmod, mv after it), `go_sources`, `cgo_reason`, `runtimes`,
+//! remote tool), `started_build` (the build whose binary the start command runs, where the
+//! build or the steps that `finished` it leave it), `finishing_steps` (strip, chmod, mv after
+//! it), `go_sources`, `cgo_reason`, `runtimes`,
 //! `cgo_edits`, `cgo_packages`, `runtime_path` (where the binary goes), `build_only` (what only
 //! the build uses) and the programs the code starts.
 

@@ -3,7 +3,11 @@
 //! where the build puts it, how it links (which runtime images can run it), which paths only
 //! the build uses, how the start command changes, and which programs the code itself starts.
 //! Everything else (user, system packages, files, metadata) is decided once for all languages
-//! by [`crate::runtime`]. Template data comes from `templates/<lang>.toml`.
+//! by [`crate::runtime`]. Template data comes from `templates/<lang>.toml`. This module holds
+//! what the languages share: the [`Input`] and the [`Program`] answer, the start command
+//! ([`run_command`], [`is_exec_shell`], [`needs_shell_at`]), `.dockerignore`
+//! ([`dockerignored`]), the programs the code starts ([`scan_execs`]), and following a binary
+//! through moves and PATH ([`follow_move`], [`runs_path`], [`path_dirs`]).
 
 pub mod go;
 pub mod node;
