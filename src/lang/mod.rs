@@ -3,7 +3,11 @@
 //! where the build puts it, how it links (which runtime images can run it), which paths only
 //! the build uses, how the start command changes, and which programs the code itself starts.
 //! Everything else (user, system packages, files, metadata) is decided once for all languages
-//! by [`crate::runtime`]. Template data comes from `templates/<lang>.toml`.
+//! by [`crate::runtime`]. Template data comes from `templates/<lang>.toml`. This module holds
+//! what the languages share: the [`Input`] and the [`Program`] answer, the start command
+//! ([`run_command`], [`is_exec_shell`], [`needs_shell_at`]), `.dockerignore`
+//! ([`dockerignored`]), the programs the code starts ([`scan_execs`]), and following a binary
+//! through moves and PATH ([`follow_move`], [`runs_path`], [`path_dirs`]).
 
 pub mod go;
 pub mod node;
@@ -304,6 +308,24 @@ pub fn is_exec_shell(df: &Dockerfile<'_>, i: usize) -> bool {
     matches!(c, Command::Exec(_)) && start_words(c, df.escape).1
 }
 
+/// Whether the CMD/ENTRYPOINT at instruction `i` needs its shell: shell form (or an exec-form
+/// `sh -c`) whose text has variables, operators, redirections or several commands.
+pub fn needs_shell_at(df: &Dockerfile<'_>, i: usize) -> bool {
+    let c = match df.instructions.get(i) {
+        Some(Instruction::Cmd(c)) => &c.arguments,
+        Some(Instruction::Entrypoint(e)) => &e.arguments,
+        _ => return false,
+    };
+    let escape = if matches!(c, Command::Shell(_)) {
+        df.escape
+    } else {
+        '\\'
+    };
+    start_words(c, df.escape)
+        .2
+        .is_some_and(|script| crate::shell::needs_shell(&script, escape))
+}
+
 /// Programs started by the code in `sources` (context paths), found by the call patterns of a
 /// language: each pattern is the text just before the program's string literal, e.g.
 /// `exec.Command(` or `Command::new(`. Only literal names count.
@@ -386,8 +408,54 @@ pub fn path_dirs(model: &Model, i: usize) -> Vec<String> {
         .collect()
 }
 
+/// Test support: an [`Input`] built from a Dockerfile text and an in-memory build context, the
+/// way [`crate::split`] builds it (built-in templates; no runtime, config or flag asked for).
+#[cfg(test)]
+pub(crate) mod testing {
+    use super::Input;
+    use crate::context::MemContext;
+    use crate::model::{Base, Model};
+    use crate::template::TemplateSet;
+
+    /// Runs `f` on the [`Input`] for `dockerfile` with build context `ctx`.
+    pub(crate) fn with_input<R>(dockerfile: &str, ctx: &MemContext, f: impl FnOnce(&Input<'_, '_>) -> R) -> R {
+        let df = crate::parse::parse(dockerfile).expect("the test Dockerfile parses");
+        let common = &TemplateSet::builtin().common;
+        let (_, image) = crate::model::builder_image(&df).expect("the test Dockerfile has a FROM");
+        let base = match common.builder(&image) {
+            Some(b) => Base {
+                workdir: b.workdir.clone(),
+                env: b.env.clone(),
+            },
+            None => Base {
+                workdir: "/".into(),
+                env: Vec::new(),
+            },
+        };
+        let model = Model::new(&df, &base).expect("the test Dockerfile has a stage");
+        let input = Input {
+            df: &df,
+            model: &model,
+            ctx,
+            common,
+            base: common.base_facts(&model.image),
+            runtime: None,
+            nonroot: false,
+            extra_copy: &[],
+            prune: None,
+        };
+        f(&input)
+    }
+
+    /// The words of `s`, split at spaces.
+    pub(crate) fn words(s: &str) -> Vec<String> {
+        s.split_whitespace().map(str::to_string).collect()
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    use super::testing::{with_input, words};
     use super::*;
     use crate::context::MemContext;
 
@@ -426,5 +494,135 @@ mod tests {
         assert_eq!(a, "/bin/server");
         assert!(runs_path("server", "/", &["/bin".into()], "/bin/server"));
         assert!(runs_path("./server", "/app", &[], "/app/server"));
+    }
+
+    #[test]
+    fn the_helper_builds_the_model_of_the_builder_image() {
+        let ctx = MemContext::new();
+        with_input(
+            "FROM golang:1.22-alpine\nWORKDIR /src\nRUN go build -o /app .\n",
+            &ctx,
+            |input| {
+                assert_eq!(input.model.image.name, "golang");
+                assert!(input.base.musl);
+                // The builder's own ENV (from common.toml's [[builders]]) is in the model.
+                assert_eq!(input.model.state(2).var("GOPATH"), Some("/go"));
+                assert_eq!(&*input.model.state(2).workdir, "/src");
+            },
+        );
+    }
+
+    #[test]
+    fn dockerignore_patterns_and_negations() {
+        let ctx = MemContext::new().with(".dockerignore", "# comment\n*.md\n!README.md\n/secrets/\n**/tmp\n");
+        assert!(dockerignored(&ctx, "notes.md"));
+        assert!(dockerignored(&ctx, "docs/guide.md"));
+        assert!(!dockerignored(&ctx, "README.md"));
+        assert!(dockerignored(&ctx, "secrets/key"));
+        assert!(dockerignored(&ctx, "a/tmp"));
+        assert!(!dockerignored(&ctx, "src/main.go"));
+        assert!(!dockerignored(&MemContext::new(), "notes.md"));
+    }
+
+    #[test]
+    fn run_command_reads_entrypoint_and_cmd() {
+        let ctx = MemContext::new();
+        let df = "FROM node:20\nCMD [\"old\"]\nENTRYPOINT [\"tini\", \"--\"]\nCMD [\"node\", \"server.js\"]\n";
+        with_input(df, &ctx, |input| {
+            let run = run_command(input.df, input.model).expect("a start command");
+            assert_eq!((run.index, run.words.clone(), run.shell), (2, words("tini --"), false));
+            assert_eq!(run.cmd, Some((3, words("node server.js"))));
+            assert_eq!(run.all_words(), words("tini -- node server.js"));
+            assert_eq!(run.commands(), vec![words("tini -- node server.js")]);
+        });
+        // ENTRYPOINT resets an earlier CMD.
+        with_input("FROM node:20\nCMD [\"a\"]\nENTRYPOINT [\"b\"]\n", &ctx, |input| {
+            let run = run_command(input.df, input.model).expect("a start command");
+            assert_eq!((run.index, run.cmd.clone()), (2, None));
+        });
+        with_input("FROM node:20\nRUN true\n", &ctx, |input| {
+            assert!(run_command(input.df, input.model).is_none());
+        });
+    }
+
+    #[test]
+    fn exec_form_sh_c_reads_as_its_script() {
+        let ctx = MemContext::new();
+        let df = "FROM node:20\nCMD [\"sh\", \"-c\", \"node a.js && echo done\"]\n";
+        with_input(df, &ctx, |input| {
+            let run = run_command(input.df, input.model).expect("a start command");
+            assert!(run.shell);
+            assert_eq!(run.words, words("node a.js"));
+            assert_eq!(run.script.as_deref(), Some("node a.js && echo done"));
+            assert_eq!(run.commands(), vec![words("node a.js"), words("echo done")]);
+            assert!(is_exec_shell(input.df, 1));
+        });
+        with_input("FROM node:20\nCMD node a.js\n", &ctx, |input| {
+            let run = run_command(input.df, input.model).expect("a start command");
+            assert!(run.shell && run.script.as_deref() == Some("node a.js"));
+            // Shell form is not an exec-form `sh -c`.
+            assert!(!is_exec_shell(input.df, 1));
+        });
+    }
+
+    #[test]
+    fn start_commands_that_need_their_shell() {
+        let df = "FROM node:20\nCMD npm start\nCMD npm start && echo done\nCMD [\"sh\", \"-c\", \"npm start -- --port $PORT\"]\nCMD [\"sh\", \"-c\", \"npm start\"]\nCMD [\"npm\", \"start\"]\nRUN x\n";
+        with_input(df, &MemContext::new(), |input| {
+            let needs: Vec<bool> = (1..7).map(|i| needs_shell_at(input.df, i)).collect();
+            assert_eq!(needs, [false, true, true, false, false, false]);
+        });
+    }
+
+    #[test]
+    fn path_dirs_follow_env_path() {
+        let ctx = MemContext::new();
+        with_input("FROM debian:12\nENV PATH=/opt/bin:/usr/bin\nCMD x\n", &ctx, |input| {
+            assert_eq!(
+                path_dirs(input.model, 1),
+                words("/usr/local/sbin /usr/local/bin /usr/sbin /usr/bin /sbin /bin")
+            );
+            assert_eq!(path_dirs(input.model, 2), words("/opt/bin /usr/bin"));
+        });
+    }
+
+    #[test]
+    fn runtimes_are_filled_in_family_order() {
+        let common = &crate::template::TemplateSet::builtin().common;
+        let tpl = &crate::template::TemplateSet::builtin().go;
+        let table = &tpl.runtimes["glibc"];
+        let rt = Runtimes::from_table(
+            table,
+            |n| common.images.get(n).cloned(),
+            |p| p.replace("{debian}", "12"),
+        )
+        .expect("the glibc table names known images");
+        let kinds: Vec<RuntimeKind> = rt.images.iter().map(|(k, _)| *k).collect();
+        assert_eq!(kinds, vec![RuntimeKind::Distroless, RuntimeKind::DebianSlim]);
+        assert!(!rt.get(RuntimeKind::Distroless).expect("distroless").image.contains('{'));
+        assert!(rt.get(RuntimeKind::Alpine).is_none());
+        let missing = Runtimes::from_table(table, |_| None, |p| p.to_string());
+        assert!(matches!(missing, Err(Skip::Unsupported(m)) if m.contains("do not define")));
+    }
+
+    #[test]
+    fn start_words_read_both_forms() {
+        let df = "FROM node:20\nCMD node a.js\nENTRYPOINT [\"/bin/bash\", \"-c\", \"exec node b.js\"]\nCMD [\"x\"]\n";
+        with_input(df, &MemContext::new(), |input| {
+            let arguments = |i: usize| match &input.df.instructions[i] {
+                Instruction::Cmd(c) => &c.arguments,
+                Instruction::Entrypoint(e) => &e.arguments,
+                _ => panic!("not a start instruction"),
+            };
+            assert_eq!(
+                start_words(arguments(1), '\\'),
+                (words("node a.js"), true, Some("node a.js".to_string()))
+            );
+            assert_eq!(
+                start_words(arguments(2), '\\'),
+                (words("exec node b.js"), true, Some("exec node b.js".to_string()))
+            );
+            assert_eq!(start_words(arguments(3), '\\'), (words("x"), false, None));
+        });
     }
 }

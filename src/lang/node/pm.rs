@@ -1,6 +1,7 @@
 //! Package managers: which one the Dockerfile installs with (npm, pnpm, yarn 1, yarn berry,
-//! bun), the scripts a command runs (`npm run x` followed through `pre`/`post` hooks and nested
-//! runs), and the command that prunes devDependencies.
+//! bun: [`package_manager`]), the scripts a command runs (`npm run x` followed through
+//! `pre`/`post` hooks and nested runs: [`collect_script_commands`], [`script_called`],
+//! [`strip_wrappers`]), and the command that prunes devDependencies ([`prune_command`]).
 
 use std::collections::BTreeMap;
 
@@ -15,16 +16,20 @@ use crate::template::node::Template;
 /// A package manager.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Pm {
+    /// npm.
     Npm,
+    /// pnpm.
     Pnpm,
     /// yarn 1 (classic).
     Yarn,
     /// yarn 2 and later.
     Berry,
+    /// bun.
     Bun,
 }
 
 impl Pm {
+    /// The manager a program belongs to (`npx` is npm's, `pnpx` pnpm's).
     pub fn from_name(name: &str) -> Option<Pm> {
         match name {
             "npm" | "npx" => Some(Pm::Npm),
@@ -45,6 +50,7 @@ impl Pm {
         }
     }
 
+    /// The name for messages (`yarn 1`, `yarn berry`).
     pub fn label(self) -> &'static str {
         match self {
             Pm::Berry => "yarn berry",
@@ -174,5 +180,128 @@ pub fn prune_command(tpl: &Template, pm: Pm, input: &Input<'_, '_>, dir: &str, t
         }
         Pm::Berry => tpl.prune.berry.clone(),
         Pm::Bun => tpl.prune.bun.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::context::MemContext;
+    use crate::lang::testing::{with_input, words};
+    use crate::template::TemplateSet;
+
+    fn tpl() -> &'static Template {
+        &TemplateSet::builtin().node
+    }
+
+    fn manager(ctx: &MemContext, json: &str, install_pm: Option<Pm>) -> (Pm, String) {
+        let pkg: Value = serde_json::from_str(json).expect("json");
+        let steps = Steps {
+            install_pm,
+            ..Steps::default()
+        };
+        with_input("FROM node:20\n", ctx, |input| {
+            package_manager(input, tpl(), &pkg, "", &steps)
+        })
+    }
+
+    #[test]
+    fn the_install_then_the_field_then_the_lockfile_decide() {
+        let ctx = MemContext::new().with("pnpm-lock.yaml", "");
+        assert_eq!(
+            manager(&ctx, "{}", Some(Pm::Npm)),
+            (Pm::Npm, "the Dockerfile installs with npm".into())
+        );
+        assert_eq!(
+            manager(&ctx, r#"{"packageManager": "yarn@1.22.19"}"#, None),
+            (Pm::Yarn, "packageManager yarn@1.22.19".into())
+        );
+        assert_eq!(manager(&ctx, r#"{"packageManager": "yarn@4.1.0"}"#, None).0, Pm::Berry);
+        assert_eq!(manager(&ctx, "{}", None), (Pm::Pnpm, "pnpm-lock.yaml".into()));
+        assert_eq!(manager(&MemContext::new(), "{}", None), (Pm::Npm, "no lockfile".into()));
+        // yarn installing in a berry project is berry.
+        let berry = MemContext::new().with(".yarnrc.yml", "");
+        assert_eq!(manager(&berry, "{}", Some(Pm::Yarn)).0, Pm::Berry);
+        let lock = MemContext::new().with("yarn.lock", "__metadata:\n  version: 8\n");
+        assert_eq!(manager(&lock, "{}", None), (Pm::Berry, "yarn.lock".into()));
+    }
+
+    #[test]
+    fn names_and_labels() {
+        assert_eq!(Pm::from_name("pnpx"), Some(Pm::Pnpm));
+        assert_eq!(Pm::from_name("yarnpkg"), Some(Pm::Yarn));
+        assert_eq!(Pm::from_name("deno"), None);
+        assert_eq!((Pm::Berry.program(), Pm::Berry.label()), ("yarn", "yarn berry"));
+        assert_eq!((Pm::Yarn.label(), Pm::Bun.label()), ("yarn 1", "bun"));
+    }
+
+    fn scripts(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn script_commands_follow_hooks_and_nested_runs() {
+        let s = scripts(&[
+            ("prebuild", "rimraf dist"),
+            ("build", "npm run compile && cross-env NODE_ENV=production vite build"),
+            ("compile", "tsc -p ."),
+            ("loop", "npm run loop"),
+        ]);
+        let mut out = Vec::new();
+        collect_script_commands(&s, "build", &mut out, 0);
+        assert_eq!(out, vec![words("rimraf dist"), words("tsc -p ."), words("vite build")]);
+        // A script that runs itself ends.
+        let mut out = Vec::new();
+        collect_script_commands(&s, "loop", &mut out, 0);
+        assert!(out.is_empty());
+    }
+
+    #[test]
+    fn wrappers_and_called_scripts() {
+        assert_eq!(strip_wrappers(&words("cross-env A=1 B=2 node x")), words("node x"));
+        assert_eq!(strip_wrappers(&words("npx --yes tsc")), words("tsc"));
+        assert_eq!(strip_wrappers(&words("A=1 env -i node x")), words("node x"));
+        assert_eq!(strip_wrappers(&words("node x")), words("node x"));
+        assert_eq!(
+            script_called(&words("npm run --silent build")).as_deref(),
+            Some("build")
+        );
+        assert_eq!(script_called(&words("npm start")).as_deref(), Some("start"));
+        assert_eq!(script_called(&words("npm ci")), None);
+        assert_eq!(script_called(&words("yarn dev")).as_deref(), Some("dev"));
+        assert_eq!(script_called(&words("pnpm install")), None);
+        assert_eq!(script_called(&words("node a.js")), None);
+    }
+
+    #[test]
+    fn prune_commands_by_manager() {
+        let ctx = MemContext::new().with("yarn.lock", "");
+        with_input("FROM node:20\n", &ctx, |input| {
+            let tag = |t: &str| NodeTag::parse(t, input, tpl()).expect("a tag");
+            assert_eq!(
+                prune_command(tpl(), Pm::Npm, input, "", &tag("20")),
+                "npm prune --omit=dev"
+            );
+            assert_eq!(
+                prune_command(tpl(), Pm::Npm, input, "", &tag("14")),
+                "npm prune --production"
+            );
+            assert_eq!(
+                prune_command(tpl(), Pm::Npm, input, "", &tag("lts")),
+                "npm prune --omit=dev"
+            );
+            assert_eq!(
+                prune_command(tpl(), Pm::Yarn, input, "", &tag("20")),
+                "yarn install --production --frozen-lockfile --prefer-offline"
+            );
+            assert_eq!(
+                prune_command(tpl(), Pm::Yarn, input, "sub", &tag("20")),
+                "yarn install --production --prefer-offline"
+            );
+            assert_eq!(
+                prune_command(tpl(), Pm::Pnpm, input, "", &tag("20")),
+                "pnpm prune --prod"
+            );
+        });
     }
 }

@@ -23,6 +23,8 @@ pub struct NodeTag {
 }
 
 impl NodeTag {
+    /// Reads the builder's tag; refuses one that names no Node.js version or has a part
+    /// dockslim does not know.
     pub fn parse(tag: &str, input: &Input<'_, '_>, tpl: &Template) -> Result<NodeTag, String> {
         let image = &input.model.image.full;
         if tag.is_empty() || tag == "latest" {
@@ -81,5 +83,59 @@ impl NodeTag {
             .replace("{codename}", &self.codename)
             .replace("{debian}", &self.debian)
             .replace("{alpine}", self.alpine.as_deref().unwrap_or("alpine"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::context::MemContext;
+    use crate::lang::testing::with_input;
+    use crate::template::TemplateSet;
+
+    fn parsed(tag: &str) -> Result<NodeTag, String> {
+        with_input(&format!("FROM node:{tag}\n"), &MemContext::new(), |input| {
+            NodeTag::parse(tag, input, &TemplateSet::builtin().node)
+        })
+    }
+
+    #[test]
+    fn versions_releases_and_alpine() {
+        let t = parsed("20.11.1-bookworm-slim").expect("a tag");
+        assert_eq!((t.version.as_str(), t.major.as_deref()), ("20.11.1", Some("20")));
+        assert_eq!(
+            (t.codename.as_str(), t.debian.as_str(), t.alpine.clone()),
+            ("-bookworm", "12", None)
+        );
+        let t = parsed("22-alpine3.20").expect("a tag");
+        assert_eq!((t.alpine.as_deref(), t.codename.as_str()), (Some("alpine3.20"), ""));
+        let t = parsed("iron").expect("a tag");
+        assert_eq!((t.major.as_deref(), t.floating.clone()), (Some("20"), None));
+        let t = parsed("lts-slim").expect("a tag");
+        assert_eq!((t.major.clone(), t.floating.as_deref()), (None, Some("lts")));
+    }
+
+    #[test]
+    fn unreadable_tags_are_refused() {
+        assert_eq!(
+            parsed("latest").unwrap_err(),
+            "the builder image node:latest names no Node.js version: pin one (e.g. node:20) so the runtime matches it"
+        );
+        assert!(parsed("hello").unwrap_err().contains("names no Node.js version"));
+        assert_eq!(
+            parsed("20-weird").unwrap_err(),
+            "the builder tag 20-weird has a part (weird) dockslim does not know"
+        );
+    }
+
+    #[test]
+    fn patterns_are_filled() {
+        let t = parsed("20-bookworm").expect("a tag");
+        assert_eq!(
+            t.fill("{repo}:{version}{codename}-slim", "node"),
+            "node:20-bookworm-slim"
+        );
+        assert_eq!(t.fill("nodejs{major}-debian{debian}", "node"), "nodejs20-debian12");
+        assert_eq!(t.fill("{repo}:{version}-{alpine}", "r/node"), "r/node:20-alpine");
     }
 }

@@ -1,5 +1,8 @@
 //! Cargo command lines: `cargo [+toolchain] [flags] SUB [flags] [-- args]`, read into the
 //! parts the rest of the Rust module needs (profile, binaries, packages, target, paths).
+//! [`parse_cargo`] reads in order: `read_global` (the toolchain and global flags),
+//! `read_sub_args` (the subcommand's words: flags, crates, `cargo run`'s arguments),
+//! `read_flag` (one flag) and `profile_dir` (the profile's output directory).
 
 use crate::template::rust::Template;
 
@@ -54,8 +57,36 @@ pub fn parse_cargo(words: &[String], tpl: &Template) -> Option<Cargo> {
         return None;
     }
     let mut c = Cargo::default();
+    let i = read_global(&mut c, words, tpl);
+    c.sub = match words.get(i)?.as_str() {
+        "b" => "build".into(),
+        "r" => "run".into(),
+        s => s.to_string(),
+    };
+    let mut seen = Seen {
+        profile: if c.sub == "install" { "release" } else { "dev" }.to_string(),
+        lib_or_other: false,
+    };
+    read_sub_args(&mut c, &mut seen, &words[i + 1..], tpl);
+    c.no_bins = seen.lib_or_other && c.bins.is_empty() && !c.all_bins;
+    c.features.sort();
+    c.features.dedup();
+    c.profile_dir = profile_dir(&seen.profile);
+    Some(c)
+}
+
+/// What the flags say that does not land in [`Cargo`] as it is.
+struct Seen {
+    /// The profile asked for (`dev`, `release`, a custom one).
+    profile: String,
+    /// A non-binary target was asked for (`--lib`, `--example`...).
+    lib_or_other: bool,
+}
+
+/// Reads the toolchain and skips the global flags before the subcommand; returns the
+/// subcommand's index.
+fn read_global(c: &mut Cargo, words: &[String], tpl: &Template) -> usize {
     let mut i = 1;
-    // Global part: toolchain and flags before the subcommand.
     while let Some(w) = words.get(i) {
         if let Some(tc) = w.strip_prefix('+') {
             c.toolchain = Some(tc.to_string());
@@ -68,15 +99,13 @@ pub fn parse_cargo(words: &[String], tpl: &Template) -> Option<Cargo> {
             break;
         }
     }
-    c.sub = match words.get(i)?.as_str() {
-        "b" => "build".into(),
-        "r" => "run".into(),
-        s => s.to_string(),
-    };
-    let default_profile = if c.sub == "install" { "release" } else { "dev" };
-    let mut profile = default_profile.to_string();
-    let mut j = i + 1;
-    let mut lib_or_other = false;
+    i
+}
+
+/// Reads the words after the subcommand: its flags (into `options` too), `cargo install`'s
+/// crates, and `cargo run`'s program arguments (after `--` or the first plain word).
+fn read_sub_args(c: &mut Cargo, seen: &mut Seen, words: &[String], tpl: &Template) {
+    let mut j = 0;
     while let Some(w) = words.get(j) {
         j += 1;
         if w == "--" {
@@ -107,50 +136,52 @@ pub fn parse_cargo(words: &[String], tpl: &Template) -> Option<Cargo> {
         let takes = tpl.value_flags.iter().any(|f| f == name);
         let value = if takes && inline.is_none() {
             let v = words.get(j).cloned();
-            if let Some(v) = &v {
-                c.options.push(v.clone());
-            }
+            c.options.extend(v.clone());
             j += 1;
             v
         } else {
             inline
         };
-        match name {
-            "release" | "r" => profile = "release".into(),
-            "debug" if c.sub == "install" => profile = "dev".into(),
-            "profile" => profile = value.unwrap_or_default(),
-            "bin" => c.bins.extend(value),
-            "bins" => c.all_bins = true,
-            "lib" | "example" | "examples" | "test" | "tests" | "bench" | "benches" => lib_or_other = true,
-            "all-targets" => c.all_bins = true,
-            "p" | "package" => c.packages.extend(value),
-            "workspace" | "all" => c.workspace = true,
-            "exclude" => c.exclude.extend(value),
-            "target" => c.target = value,
-            "target-dir" => c.target_dir = value,
-            "manifest-path" => c.manifest_path = value,
-            "path" => c.path = value,
-            "root" => c.root = value,
-            "features" | "F" => c.features.extend(
-                value
-                    .unwrap_or_default()
-                    .split([',', ' '])
-                    .filter(|s| !s.is_empty())
-                    .map(|s| format!("+{s}")),
-            ),
-            "all-features" | "no-default-features" => c.features.push(format!("--{name}")),
-            _ => {}
-        }
+        read_flag(c, seen, name, value);
     }
-    c.no_bins = lib_or_other && c.bins.is_empty() && !c.all_bins;
-    c.features.sort();
-    c.features.dedup();
-    c.profile_dir = match profile.as_str() {
+}
+
+/// Records flag `name` (without its dashes) with its `value`.
+fn read_flag(c: &mut Cargo, seen: &mut Seen, name: &str, value: Option<String>) {
+    match name {
+        "release" | "r" => seen.profile = "release".into(),
+        "debug" if c.sub == "install" => seen.profile = "dev".into(),
+        "profile" => seen.profile = value.unwrap_or_default(),
+        "bin" => c.bins.extend(value),
+        "bins" | "all-targets" => c.all_bins = true,
+        "lib" | "example" | "examples" | "test" | "tests" | "bench" | "benches" => seen.lib_or_other = true,
+        "p" | "package" => c.packages.extend(value),
+        "workspace" | "all" => c.workspace = true,
+        "exclude" => c.exclude.extend(value),
+        "target" => c.target = value,
+        "target-dir" => c.target_dir = value,
+        "manifest-path" => c.manifest_path = value,
+        "path" => c.path = value,
+        "root" => c.root = value,
+        "features" | "F" => c.features.extend(
+            value
+                .unwrap_or_default()
+                .split([',', ' '])
+                .filter(|s| !s.is_empty())
+                .map(|s| format!("+{s}")),
+        ),
+        "all-features" | "no-default-features" => c.features.push(format!("--{name}")),
+        _ => {}
+    }
+}
+
+/// The output directory of a profile (`dev` and `test` write to `debug`, `bench` to `release`).
+fn profile_dir(profile: &str) -> String {
+    match profile {
         "dev" | "test" => "debug".into(),
         "bench" => "release".into(),
         p => p.to_string(),
-    };
-    Some(c)
+    }
 }
 
 /// Quotes a word for a shell-form RUN line when it needs it.
@@ -200,5 +231,105 @@ mod tests {
         assert!(parse_cargo(&words("rustc main.rs"), &t).is_none());
         assert_eq!(sh_word("a b"), "'a b'");
         assert_eq!(sh_word("--release"), "--release");
+    }
+
+    #[test]
+    fn global_flags_come_before_the_subcommand() {
+        let t = tpl();
+        let mut c = Cargo::default();
+        let w = words("cargo +1.80 --config net.offline=true -Z unstable --locked build");
+        assert_eq!(w[read_global(&mut c, &w, &t)], "build");
+        assert_eq!(c.toolchain.as_deref(), Some("1.80"));
+        // `-C dir` takes a value; `--color=always` carries its own.
+        let c = parse_cargo(&words("cargo -C sub --color=always b -r"), &t).expect("cargo");
+        assert_eq!((c.sub.as_str(), c.profile_dir.as_str()), ("build", "release"));
+        assert!(parse_cargo(&words("cargo --locked"), &t).is_none());
+        assert!(parse_cargo(&words("/usr/local/cargo/bin/cargo build"), &t).is_some());
+    }
+
+    #[test]
+    fn sub_args_split_options_crates_and_program_arguments() {
+        let t = tpl();
+        let mut c = Cargo {
+            sub: "install".into(),
+            ..Cargo::default()
+        };
+        let mut seen = Seen {
+            profile: "release".into(),
+            lib_or_other: false,
+        };
+        read_sub_args(&mut c, &mut seen, &words("ripgrep --root /opt --locked fd-find"), &t);
+        assert_eq!(c.crates, ["ripgrep", "fd-find"]);
+        assert_eq!(c.root.as_deref(), Some("/opt"));
+        assert_eq!(c.options, ["ripgrep", "--root", "/opt", "--locked", "fd-find"]);
+        // `cargo run` stops at `--` or at the first plain word.
+        let c = parse_cargo(&words("cargo run --bin api -- serve -p 80"), &t).expect("cargo");
+        assert_eq!(
+            (c.dashdash, c.args.clone(), c.bins.clone()),
+            (true, words("serve -p 80"), words("api"))
+        );
+        let c = parse_cargo(&words("cargo run -q serve"), &t).expect("cargo");
+        assert_eq!(
+            (c.dashdash, c.args.clone(), c.options.clone()),
+            (false, words("serve"), words("-q"))
+        );
+        // Elsewhere `--` is skipped.
+        let c = parse_cargo(&words("cargo build -- --release"), &t).expect("cargo");
+        assert_eq!(c.profile_dir, "release");
+    }
+
+    #[test]
+    fn flags_are_recorded() {
+        let t = tpl();
+        let c = parse_cargo(
+            &words("cargo build -F b,a --features=a --no-default-features --workspace --exclude x"),
+            &t,
+        )
+        .expect("cargo");
+        assert_eq!(c.features, ["+a", "+b", "--no-default-features"]);
+        assert!(c.workspace);
+        assert_eq!(c.exclude, ["x"]);
+        let c = parse_cargo(&words("cargo build --lib"), &t).expect("cargo");
+        assert!(c.no_bins);
+        let c = parse_cargo(&words("cargo build --lib --bins"), &t).expect("cargo");
+        assert!(!c.no_bins && c.all_bins);
+        let c = parse_cargo(&words("cargo install --debug --path ."), &t).expect("cargo");
+        assert_eq!((c.profile_dir.as_str(), c.path.as_deref()), ("debug", Some(".")));
+        let c = parse_cargo(&words("cargo build --target-dir /t --manifest-path a/Cargo.toml"), &t).expect("cargo");
+        assert_eq!(
+            (c.target_dir.as_deref(), c.manifest_path.as_deref()),
+            (Some("/t"), Some("a/Cargo.toml"))
+        );
+    }
+
+    #[test]
+    fn profiles_map_to_their_directories() {
+        assert_eq!(profile_dir("dev"), "debug");
+        assert_eq!(profile_dir("test"), "debug");
+        assert_eq!(profile_dir("bench"), "release");
+        assert_eq!(profile_dir("dist"), "dist");
+    }
+
+    #[test]
+    fn one_flag_read_directly() {
+        let mut c = Cargo {
+            sub: "install".into(),
+            ..Cargo::default()
+        };
+        let mut seen = Seen {
+            profile: "release".into(),
+            lib_or_other: false,
+        };
+        read_flag(&mut c, &mut seen, "debug", None);
+        assert_eq!(seen.profile, "dev");
+        read_flag(&mut c, &mut seen, "example", Some("demo".into()));
+        assert!(seen.lib_or_other);
+        read_flag(&mut c, &mut seen, "features", Some("a b,c".into()));
+        assert_eq!(c.features, ["+a", "+b", "+c"]);
+        read_flag(&mut c, &mut seen, "bin", Some("x".into()));
+        read_flag(&mut c, &mut seen, "root", Some("/r".into()));
+        assert_eq!((c.bins.clone(), c.root.as_deref()), (vec!["x".to_string()], Some("/r")));
+        read_flag(&mut c, &mut seen, "locked", None);
+        assert_eq!(seen.profile, "dev");
     }
 }

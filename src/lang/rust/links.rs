@@ -2,7 +2,11 @@
 //! `-sys` crate counts only when the program itself can reach it in the dependency graph:
 //! not through a build helper (bindgen's clang-sys), a dev- or build-dependency, or a
 //! dependency for another target (`[target.'cfg(windows)'.dependencies]`). A build script's
-//! `cargo:rustc-link-lib=NAME` links that library dynamically.
+//! `cargo:rustc-link-lib=NAME` links that library dynamically. [`native_links`] reads the lock
+//! (`lock_graph`), what the program reaches (`reachable`, through `linux_deps` and
+//! `target_applies`) and each `-sys` crate's rule (`links_system_library`); without a lock,
+//! `links_without_lock` goes by the `-dev` packages installed (`installed_packages`).
+//! [`build_script_links`] reads the build scripts.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -202,23 +206,35 @@ pub fn native_links(
                 "{lock_path} has {n}, a binding to a native library whose run-time package dockslim does not know (add it to [sys] in templates/rust.toml)"
             )));
         };
-        if sys.vendored_by.iter().any(|v| graph.contains_key(v)) {
-            continue;
+        if links_system_library(sys, &graph, &texts, &dev) {
+            add(n, sys, &mut links);
         }
-        let enabled = |f: &String| {
-            texts
-                .iter()
-                .any(|m| m.contains(&format!("\"{f}\"")) || m.contains(&format!("/{f}\"")))
-        };
-        if sys.vendored_feature.iter().any(enabled) {
-            continue;
-        }
-        if !sys.dev.is_empty() && !sys.dev.iter().any(|d| dev.contains(d)) {
-            continue; // built in from the crate's own copy
-        }
-        add(n, sys, &mut links);
     }
     Ok(links)
+}
+
+/// Whether `-sys` crate `sys` links the system library rather than compiling its own copy in:
+/// no vendoring crate in the lock (`graph`), no vendoring feature in the manifests' `texts`,
+/// and its `-dev` package (when it names one) among the builder's `dev` packages.
+fn links_system_library(
+    sys: &SysCrate,
+    graph: &BTreeMap<String, Vec<String>>,
+    texts: &[String],
+    dev: &[String],
+) -> bool {
+    if sys.vendored_by.iter().any(|v| graph.contains_key(v)) {
+        return false;
+    }
+    let enabled = |f: &String| {
+        texts
+            .iter()
+            .any(|m| m.contains(&format!("\"{f}\"")) || m.contains(&format!("/{f}\"")))
+    };
+    if sys.vendored_feature.iter().any(enabled) {
+        return false;
+    }
+    // Without its -dev package the crate builds its own copy in.
+    sys.dev.is_empty() || sys.dev.iter().any(|d| dev.contains(d))
 }
 
 /// No lock file: the `-dev` packages the Dockerfile installs are all there is to go by.
@@ -289,6 +305,7 @@ pub fn build_script_links(ctx: &dyn BuildContext, tpl: &Template, family: &str) 
 mod tests {
     use super::*;
     use crate::context::MemContext;
+    use crate::lang::testing::with_input;
 
     fn tpl() -> Template {
         crate::template::TemplateSet::builtin().rust.clone()
@@ -361,5 +378,142 @@ version = "0.28.0"
         assert_eq!(l.packages, vec!["zlib1g"]);
         let ctx = MemContext::new().with("build.rs", "println!(\"cargo::rustc-link-lib=dylib=weird\");");
         assert!(build_script_links(&ctx, &tpl(), "apt").is_err());
+    }
+
+    fn input_links(df: &str, ctx: &MemContext, full: bool) -> Result<Links, String> {
+        with_input(df, ctx, |input| {
+            native_links(input, &tpl(), "", "bookworm", full).map_err(|e| e.to_string())
+        })
+    }
+
+    const SQLITE_LOCK: &str = "[[package]]\nname = \"app\"\nversion = \"0.1.0\"\ndependencies = [\"libsqlite3-sys\"]\n\n[[package]]\nname = \"libsqlite3-sys\"\nversion = \"0.28.0\"\n";
+
+    fn sqlite_app(features: &str) -> MemContext {
+        MemContext::new()
+            .with(
+                "Cargo.toml",
+                &format!(
+                    "[package]\nname = \"app\"\n[dependencies]\nlibsqlite3-sys = {{ version = \"0.28\"{features} }}\n"
+                ),
+            )
+            .with("Cargo.lock", SQLITE_LOCK)
+    }
+
+    #[test]
+    fn installed_packages_drop_their_pins() {
+        let df = "FROM rust:1.80\nRUN apt-get update && apt-get install -y libpq-dev=15.1 pkg-config\nRUN apk add --no-cache musl-dev\n";
+        with_input(df, &MemContext::new(), |input| {
+            assert_eq!(installed_packages(input), ["libpq-dev", "pkg-config", "musl-dev"]);
+        });
+    }
+
+    #[test]
+    fn linux_dependencies_include_unix_target_tables() {
+        let m: toml::Table = toml::from_str(
+            "[dependencies]\na = \"1\"\nb = { package = \"real-b\", version = \"1\" }\n[dev-dependencies]\nt = \"1\"\n[target.'cfg(unix)'.dependencies]\nu = \"1\"\n[target.'cfg(windows)'.dependencies]\nw = \"1\"\n",
+        )
+        .expect("toml");
+        assert_eq!(linux_deps(&m), ["a", "real-b", "u"]);
+    }
+
+    #[test]
+    fn sys_crates_link_their_library_only_when_the_build_can() {
+        let df = "FROM rust:1.80-slim\nRUN apt-get install -y libsqlite3-dev\n";
+        let l = input_links(df, &sqlite_app(""), false).expect("links");
+        assert_eq!(l.packages, ["libsqlite3-0"]);
+        assert_eq!(l.reasons, ["libsqlite3-sys links libsqlite3-0"]);
+        // Without the -dev package the crate compiles its own copy; the full image has it.
+        let slim = "FROM rust:1.80-slim\n";
+        assert!(
+            input_links(slim, &sqlite_app(""), false)
+                .expect("links")
+                .packages
+                .is_empty()
+        );
+        assert_eq!(
+            input_links(slim, &sqlite_app(""), true).expect("links").packages,
+            ["libsqlite3-0"]
+        );
+        // The `bundled` feature compiles it in.
+        let bundled = sqlite_app(", features = [\"bundled\"]");
+        assert!(input_links(df, &bundled, false).expect("links").packages.is_empty());
+    }
+
+    #[test]
+    fn the_vendoring_rules() {
+        let t = tpl();
+        let sqlite = &t.sys["libsqlite3-sys"];
+        let graph = lock_graph(SQLITE_LOCK);
+        let dev = vec!["libsqlite3-dev".to_string()];
+        assert!(links_system_library(sqlite, &graph, &[], &dev));
+        assert!(!links_system_library(sqlite, &graph, &[], &[]));
+        assert!(!links_system_library(
+            sqlite,
+            &graph,
+            &["features = [\"bundled\"]".to_string()],
+            &dev
+        ));
+        let mut vendored = graph.clone();
+        vendored.insert("sqlx-sqlite".into(), Vec::new());
+        assert!(!links_system_library(sqlite, &vendored, &[], &dev));
+        // A crate without -dev packages always links.
+        assert!(links_system_library(&t.sys["pq-sys"], &graph, &[], &[]));
+    }
+
+    #[test]
+    fn unknown_sys_crates_are_refused_and_static_ones_ignored() {
+        let lock = "[[package]]\nname = \"app\"\nversion = \"0.1.0\"\ndependencies = [\"weird-sys\", \"linux-raw-sys\"]\n\n[[package]]\nname = \"weird-sys\"\nversion = \"1.0.0\"\n\n[[package]]\nname = \"linux-raw-sys\"\nversion = \"0.4.0\"\n";
+        let ctx = MemContext::new()
+            .with(
+                "Cargo.toml",
+                "[package]\nname = \"app\"\n[dependencies]\nweird-sys = \"1\"\nlinux-raw-sys = \"0.4\"\n",
+            )
+            .with("Cargo.lock", lock);
+        let err = input_links("FROM rust:1.80\n", &ctx, true).unwrap_err();
+        assert!(
+            err.starts_with("Cargo.lock has weird-sys, a binding to a native library"),
+            "{err}"
+        );
+        let ok = ctx.with("Cargo.lock", &lock.replace("weird-sys", "other"));
+        assert!(
+            input_links("FROM rust:1.80\n", &ok, true)
+                .expect("links")
+                .packages
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn without_a_lock_the_dev_packages_decide() {
+        let ctx = MemContext::new().with("Cargo.toml", "[package]\nname = \"app\"\n");
+        let df = "FROM rust:1.80-slim\nRUN apt-get install -y libssl-dev libc6-dev\n";
+        assert_eq!(
+            input_links(df, &ctx, false).expect("links").packages,
+            ["libssl3", "ca-certificates"]
+        );
+        let df = "FROM rust:1.80-slim\nRUN apt-get install -y libfoo-dev\n";
+        assert_eq!(
+            input_links(df, &ctx, false).unwrap_err(),
+            "the build installs libfoo-dev and there is no Cargo.lock to tell whether the program links it; its run-time package is unknown"
+        );
+    }
+
+    #[test]
+    fn links_without_a_lock_read_directly() {
+        let t = tpl();
+        let add = |name: &str, sys: &SysCrate, l: &mut Links| {
+            let pkgs = sys.packages.get("default").cloned().unwrap_or_default();
+            l.add(format!("{name} links {}", pkgs.join(" + ")), &pkgs, false);
+        };
+        let installed = vec![
+            "libpq-dev".to_string(),
+            "musl-dev".to_string(),
+            "pkg-config".to_string(),
+        ];
+        let l = links_without_lock(&t, &installed, Links::default(), add).expect("links");
+        assert_eq!(l.packages, ["libpq5"]);
+        assert_eq!(l.reasons, ["pq-sys links libpq5"]);
+        let l = links_without_lock(&t, &["zlib1g-dev".to_string()], Links::default(), add).expect("links");
+        assert_eq!(l.packages, ["zlib1g"]);
     }
 }

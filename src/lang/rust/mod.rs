@@ -1,9 +1,12 @@
 //! Rust: finds the `cargo build` / `cargo install` that makes the binary the container runs,
 //! or the `cargo run` that builds it at start-up (which then becomes a build step in the
-//! builder and a direct start of the binary). [`analyze`] runs the passes in order: the
-//! builds ([`builds`]), the start command ([`start`]), the binary's place in a cache mount,
-//! how it links ([`links`]: glibc, static or dynamic musl, native libraries), the runtimes,
-//! and what only the build leaves (cargo's `deps/`, `build/`... in the target directory).
+//! builder and a direct start of the binary). [`analyze`] runs the passes in order:
+//! `build_env_names` (the build-only ENV), the builds ([`builds`]), the start command
+//! ([`start`]), `not_in_cache_mount`, `base_facts` (the Debian release of an untagged rust
+//! image), `linking` (`targets_musl`, then `musl_linking` or `glibc_linking` with [`links`]),
+//! `runtimes`, `profile_note`, `runtime_path` (where the binary goes), `start_in_place`,
+//! `build_only` (cargo's `deps/`, `build/`... in the target directory, the sources when the
+//! program runs elsewhere) and the programs the code starts (`rust_sources`).
 
 pub mod builds;
 pub mod cargo;
@@ -41,21 +44,11 @@ pub fn analyze(input: &Input<'_, '_>, tpl: &Template) -> Result<Program, Skip> {
     p.packages = link.packages.clone();
     p.notes = link.notes.clone();
     p.notes.extend(s.notes.iter().cloned());
-    if s.build.cargo.profile_dir != "release" && s.built.original.contains(&format!("/{}/", s.build.cargo.profile_dir))
-    {
-        p.notes.push(format!("{} profile kept", s.build.cargo.profile_dir));
-    }
+    p.notes.extend(profile_note(&s));
     let to = runtime_path(input, tpl, &run, &s);
     p.artifacts.push(Carry::to(&s.built.path, &to));
     let mut s = s;
-    if s.cargo_run && to == s.built.path {
-        // The binary runs where the build left it, inside the application directory.
-        for (_, words) in &mut s.replace_commands {
-            if let Some(first) = words.first_mut() {
-                *first = to.clone();
-            }
-        }
-    }
+    start_in_place(&mut s, &to);
     p.build_only = build_only(input, tpl, &s.build, &s.built, &run);
     p.executes = scan_execs(input.ctx, &rust_sources(input), &tpl.exec_calls);
     p.own = vec![s.built.path.clone(), s.built.bin.clone(), to];
@@ -63,6 +56,25 @@ pub fn analyze(input: &Input<'_, '_>, tpl: &Template) -> Result<Program, Skip> {
     p.replace_commands = s.replace_commands;
     p.build_env = build_env;
     Ok(p)
+}
+
+/// A remark when the binary is not a release build (`debug profile kept`).
+fn profile_note(s: &Started) -> Option<String> {
+    let dir = &s.build.cargo.profile_dir;
+    (dir != "release" && s.built.original.contains(&format!("/{dir}/"))).then(|| format!("{dir} profile kept"))
+}
+
+/// A `cargo run` whose binary stays where the build left it (inside the application
+/// directory) starts it by that path.
+fn start_in_place(s: &mut Started, to: &str) {
+    if !s.cargo_run || to != s.built.path {
+        return;
+    }
+    for (_, words) in &mut s.replace_commands {
+        if let Some(first) = words.first_mut() {
+            *first = to.to_string();
+        }
+    }
 }
 
 /// The binary must be in the image, not in a cache mount the image does not keep.
@@ -119,50 +131,37 @@ struct Linking {
 /// Reads how the binary links: the target (musl or glibc), static or dynamic musl
 /// (alpine's packaged rust, `-C target-feature=-crt-static`), and the native libraries.
 fn linking(input: &Input<'_, '_>, tpl: &Template, build: &Build, base: &BaseFacts) -> Result<Linking, Skip> {
-    let model = input.model;
-    let musl = match &build.triple {
-        Some(t) => {
-            let arch = t.split('-').next().unwrap_or("");
-            if !tpl.native_arch.iter().any(|a| a == arch) {
-                return Err(Skip::Unsupported(format!(
-                    "the build cross-compiles for {t}; the runtime platform is unclear"
-                )));
-            }
-            t.contains("musl")
-        }
-        None => base.musl,
+    if targets_musl(tpl, build, base)? {
+        musl_linking(input, tpl, build)
+    } else {
+        glibc_linking(input, tpl, build, base)
+    }
+}
+
+/// Whether the binary is for musl: its target triple says so, else the builder's libc does;
+/// refuses a triple for an architecture the runtime images do not run.
+fn targets_musl(tpl: &Template, build: &Build, base: &BaseFacts) -> Result<bool, Skip> {
+    let Some(t) = &build.triple else {
+        return Ok(base.musl);
     };
-    if musl {
-        let rustflags = model.state(build.index).var("RUSTFLAGS").unwrap_or("").to_string();
-        let packaged = !tpl.images.contains(&model.image.name) && build.triple.is_none();
-        let dynamic = rustflags.contains("-crt-static") || packaged;
-        let script = links::build_script_links(input.ctx, tpl, "apk")?;
-        if dynamic || !script.packages.is_empty() {
-            let why = if packaged {
-                "alpine's own rust links it dynamically".to_string()
-            } else if rustflags.contains("-crt-static") {
-                "RUSTFLAGS turns crt-static off".to_string()
-            } else {
-                script.reasons.join(", ")
-            };
-            let mut packages = tpl.musl_dynamic_packages.clone();
-            packages.extend(
-                script
-                    .packages
-                    .iter()
-                    .filter(|p| !tpl.musl_dynamic_packages.contains(p))
-                    .cloned(),
-            );
-            return Ok(Linking {
-                table: "musl-dynamic",
-                what: format!("a musl binary linked dynamically ({why})"),
-                packages,
-                notes: vec![format!(
-                    "dynamic musl binary ({why}): alpine with {}",
-                    tpl.musl_dynamic_packages.join(" ")
-                )],
-            });
-        }
+    let arch = t.split('-').next().unwrap_or("");
+    if !tpl.native_arch.iter().any(|a| a == arch) {
+        return Err(Skip::Unsupported(format!(
+            "the build cross-compiles for {t}; the runtime platform is unclear"
+        )));
+    }
+    Ok(t.contains("musl"))
+}
+
+/// A musl binary: static, unless alpine's own rust built it, RUSTFLAGS turns crt-static off or
+/// a build script links a library dynamically (then alpine with the GCC runtime library).
+fn musl_linking(input: &Input<'_, '_>, tpl: &Template, build: &Build) -> Result<Linking, Skip> {
+    let model = input.model;
+    let rustflags = model.state(build.index).var("RUSTFLAGS").unwrap_or("").to_string();
+    let packaged = !tpl.images.contains(&model.image.name) && build.triple.is_none();
+    let dynamic = rustflags.contains("-crt-static") || packaged;
+    let script = links::build_script_links(input.ctx, tpl, "apk")?;
+    if !dynamic && script.packages.is_empty() {
         return Ok(Linking {
             table: "musl",
             what: "a static musl binary".into(),
@@ -170,6 +169,37 @@ fn linking(input: &Input<'_, '_>, tpl: &Template, build: &Build, base: &BaseFact
             notes: Vec::new(),
         });
     }
+    let why = if packaged {
+        "alpine's own rust links it dynamically".to_string()
+    } else if rustflags.contains("-crt-static") {
+        "RUSTFLAGS turns crt-static off".to_string()
+    } else {
+        script.reasons.join(", ")
+    };
+    let mut packages = tpl.musl_dynamic_packages.clone();
+    packages.extend(
+        script
+            .packages
+            .iter()
+            .filter(|p| !tpl.musl_dynamic_packages.contains(p))
+            .cloned(),
+    );
+    Ok(Linking {
+        table: "musl-dynamic",
+        what: format!("a musl binary linked dynamically ({why})"),
+        packages,
+        notes: vec![format!(
+            "dynamic musl binary ({why}): alpine with {}",
+            tpl.musl_dynamic_packages.join(" ")
+        )],
+    })
+}
+
+/// A glibc binary, from a builder whose glibc a Debian runtime matches: the native libraries
+/// it links (its `-sys` crates and build scripts), and distroless only when the release has
+/// it and it holds them all.
+fn glibc_linking(input: &Input<'_, '_>, tpl: &Template, build: &Build, base: &BaseFacts) -> Result<Linking, Skip> {
+    let model = input.model;
     if !tpl.glibc_builders.contains(&model.image.name) {
         return Err(Skip::Unsupported(format!(
             "the binary links the glibc of {}, which no Debian runtime image is known to match",
@@ -186,8 +216,9 @@ fn linking(input: &Input<'_, '_>, tpl: &Template, build: &Build, base: &BaseFact
             l.reasons.push(why.clone());
         }
     }
-    let extra: Vec<&String> = l.packages.iter().filter(|p| !l.in_distroless.contains(p)).collect();
-    let table = if extra.is_empty() && tpl.distroless_releases.contains(&base.codename) {
+    let distroless = tpl.distroless_releases.contains(&base.codename);
+    let extra = l.packages.iter().any(|p| !l.in_distroless.contains(p));
+    let table = if !extra && distroless {
         "glibc"
     } else {
         "glibc-packages"
@@ -201,7 +232,7 @@ fn linking(input: &Input<'_, '_>, tpl: &Template, build: &Build, base: &BaseFact
     if !l.reasons.is_empty() {
         notes.push(l.reasons.join(", "));
     }
-    if !tpl.distroless_releases.contains(&base.codename) {
+    if !distroless {
         notes.push(format!(
             "no distroless image for Debian {}: debian-slim of that release",
             base.codename
@@ -359,4 +390,330 @@ fn base_facts(input: &Input<'_, '_>, tpl: &Template) -> BaseFacts {
         base.debian = n.clone();
     }
     base
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::context::MemContext;
+    use crate::lang::testing::{with_input, words};
+    use crate::template::{RuntimeKind, TemplateSet};
+
+    fn tpl() -> &'static Template {
+        &TemplateSet::builtin().rust
+    }
+
+    fn app() -> MemContext {
+        MemContext::new()
+            .with("Cargo.toml", "[package]\nname = \"app\"\nversion = \"0.1.0\"\n")
+            .with("src/main.rs", "fn main() {}")
+    }
+
+    /// A lock that links openssl-sys.
+    fn with_openssl(ctx: MemContext) -> MemContext {
+        ctx.with(
+            "Cargo.toml",
+            "[package]\nname = \"app\"\nversion = \"0.1.0\"\n[dependencies]\nopenssl = \"0.10\"\n",
+        )
+        .with(
+            "Cargo.lock",
+            "[[package]]\nname = \"app\"\nversion = \"0.1.0\"\ndependencies = [\"openssl\"]\n\n[[package]]\nname = \"openssl\"\nversion = \"0.10.0\"\ndependencies = [\"openssl-sys\"]\n\n[[package]]\nname = \"openssl-sys\"\nversion = \"0.9.0\"\n",
+        )
+    }
+
+    /// Runs `f` on the input and how `df` starts.
+    fn started<R>(df: &str, ctx: &MemContext, f: impl FnOnce(&Input<'_, '_>, &RunCommand, Started) -> R) -> R {
+        with_input(df, ctx, |input| {
+            let run = run_command(input.df, input.model).expect("a start command");
+            let env = build_env_names(input, tpl());
+            let (builds, problems) = builds::find_builds(input, tpl());
+            let s = start::started(input, tpl(), &builds, &problems, &run, &env).expect("started");
+            f(input, &run, s)
+        })
+    }
+
+    fn link(df: &str, ctx: &MemContext) -> Result<Linking, String> {
+        started(df, ctx, |input, _, s| {
+            linking(input, tpl(), &s.build, &base_facts(input, tpl())).map_err(|e| e.to_string())
+        })
+    }
+
+    #[test]
+    fn glibc_binaries_link_what_their_crates_need() {
+        let df = "FROM rust:1.80-bookworm\nWORKDIR /app\nCOPY . .\nRUN cargo build --release\nCMD [\"./target/release/app\"]\n";
+        let plain = link(df, &app()).expect("linking");
+        assert_eq!((plain.table, plain.what.as_str()), ("glibc", "a glibc binary"));
+        let ssl = link(df, &with_openssl(app())).expect("linking");
+        assert_eq!(ssl.table, "glibc");
+        assert_eq!(ssl.packages, words("libssl3 ca-certificates"));
+        assert_eq!(ssl.what, "a glibc binary that needs libssl3, ca-certificates");
+        assert_eq!(ssl.notes, ["openssl-sys links libssl3 + ca-certificates"]);
+        // libpq is not in distroless/cc: debian-slim with the package.
+        let pq = app()
+            .with("Cargo.lock", "[[package]]\nname = \"app\"\nversion = \"0.1.0\"\ndependencies = [\"pq-sys\"]\n\n[[package]]\nname = \"pq-sys\"\nversion = \"0.4.0\"\n")
+            .with("Cargo.toml", "[package]\nname = \"app\"\n[dependencies]\npq-sys = \"0.4\"\n");
+        assert_eq!(link(df, &pq).expect("linking").table, "glibc-packages");
+        // Buster has no distroless image.
+        let old = df.replace("1.80-bookworm", "1.80-buster");
+        let l = link(&old, &app()).expect("linking");
+        assert_eq!(l.table, "glibc-packages");
+        assert_eq!(
+            l.notes,
+            ["no distroless image for Debian buster: debian-slim of that release"]
+        );
+    }
+
+    #[test]
+    fn glibc_from_an_unknown_distribution_is_refused() {
+        let df = "FROM fedora:40\nWORKDIR /app\nCOPY . .\nRUN cargo build --release\nCMD [\"./target/release/app\"]\n";
+        assert_eq!(
+            link(df, &app()).unwrap_err(),
+            "the binary links the glibc of fedora:40, which no Debian runtime image is known to match"
+        );
+    }
+
+    #[test]
+    fn musl_binaries_are_static_unless_something_links_dynamically() {
+        let build = |flags: &str| {
+            format!(
+                "FROM rust:1.80-alpine\nWORKDIR /app\nCOPY . .\n{flags}RUN cargo build --release\nCMD [\"./target/release/app\"]\n"
+            )
+        };
+        let l = link(&build(""), &app()).expect("linking");
+        assert_eq!(
+            (l.table, l.what.as_str(), l.packages.len()),
+            ("musl", "a static musl binary", 0)
+        );
+        let l = link(&build("ENV RUSTFLAGS=\"-C target-feature=-crt-static\"\n"), &app()).expect("linking");
+        assert_eq!((l.table, l.packages.clone()), ("musl-dynamic", words("libgcc")));
+        assert_eq!(
+            l.what,
+            "a musl binary linked dynamically (RUSTFLAGS turns crt-static off)"
+        );
+        let z = app().with("build.rs", "fn main() { println!(\"cargo:rustc-link-lib=z\"); }");
+        let l = link(&build(""), &z).expect("linking");
+        assert_eq!(l.packages, words("libgcc zlib"));
+        assert_eq!(
+            l.notes,
+            ["dynamic musl binary (build.rs links libz): alpine with libgcc"]
+        );
+        // alpine's packaged rust.
+        let df = "FROM alpine:3.20\nRUN apk add cargo\nWORKDIR /app\nCOPY . .\nRUN cargo build --release\nCMD [\"./target/release/app\"]\n";
+        assert_eq!(
+            link(df, &app()).expect("linking").what,
+            "a musl binary linked dynamically (alpine's own rust links it dynamically)"
+        );
+    }
+
+    #[test]
+    fn the_target_triple_decides_the_libc() {
+        let df = |target: &str| {
+            format!(
+                "FROM rust:1.80\nWORKDIR /app\nCOPY . .\nRUN cargo build --release --target {target}\nCMD [\"./target/{target}/release/app\"]\n"
+            )
+        };
+        assert_eq!(
+            link(&df("x86_64-unknown-linux-musl"), &app()).expect("linking").table,
+            "musl"
+        );
+        assert_eq!(
+            link(&df("aarch64-unknown-linux-gnu"), &app()).unwrap_err(),
+            "the build cross-compiles for aarch64-unknown-linux-gnu; the runtime platform is unclear"
+        );
+    }
+
+    #[test]
+    fn runtimes_by_link_table() {
+        with_input("FROM rust:1.80-bookworm\n", &app(), |input| {
+            let base = base_facts(input, tpl());
+            let l = |table| Linking {
+                table,
+                what: String::new(),
+                packages: Vec::new(),
+                notes: Vec::new(),
+            };
+            let rt = runtimes(input, tpl(), &l("glibc"), &base).expect("glibc");
+            assert_eq!(
+                rt.get(RuntimeKind::Distroless).expect("distroless").image,
+                "gcr.io/distroless/cc-debian12:latest"
+            );
+            let rt = runtimes(input, tpl(), &l("glibc-packages"), &base).expect("glibc-packages");
+            assert_eq!(rt.default, RuntimeKind::DebianSlim);
+            assert_eq!(
+                runtimes(input, tpl(), &l("nope"), &base).unwrap_err().to_string(),
+                "templates/rust.toml has no runtimes.nope table"
+            );
+        });
+    }
+
+    #[test]
+    fn untagged_rust_releases_come_from_the_version() {
+        let codename = |image: &str| {
+            with_input(&format!("FROM {image}\n"), &app(), |input| {
+                base_facts(input, tpl()).codename
+            })
+        };
+        assert_eq!(codename("rust:1.82"), "bookworm");
+        assert_eq!(codename("rust:1.60-slim"), "bullseye");
+        assert_eq!(codename("rust:1.90"), "trixie");
+        assert_eq!(codename("rust:latest"), "trixie");
+        assert_eq!(codename("rust:1.82-bullseye"), "bullseye");
+    }
+
+    #[test]
+    fn binaries_in_cache_mounts_are_refused() {
+        let df = "FROM rust:1.80\nWORKDIR /app\nCOPY . .\nRUN --mount=type=cache,target=/app/target cargo build --release\nCMD [\"./target/release/app\"]\n";
+        started(df, &app(), |input, _, s| {
+            assert_eq!(cache_mounts(input, 3), words("/app/target"));
+            assert_eq!(
+                not_in_cache_mount(input, &s).unwrap_err().to_string(),
+                "the binary /app/target/release/app is in the cache mount /app/target of line 4, which the image does not keep"
+            );
+        });
+        let df = "FROM rust:1.80\nWORKDIR /app\nCOPY . .\nRUN --mount=type=cache,target=/usr/local/cargo/registry --mount=type=bind,target=/x cargo build --release\nCMD [\"./target/release/app\"]\n";
+        started(df, &app(), |input, _, s| {
+            assert_eq!(cache_mounts(input, 3), words("/usr/local/cargo/registry"));
+            assert!(not_in_cache_mount(input, &s).is_ok());
+        });
+    }
+
+    #[test]
+    fn runtime_paths() {
+        let to = |df: &str| started(df, &app(), |input, run, s| runtime_path(input, tpl(), run, &s));
+        let base = "FROM rust:1.80\nWORKDIR /app\nCOPY . .\n";
+        assert_eq!(
+            to(&format!(
+                "{base}RUN cargo build --release\nCMD [\"./target/release/app\"]\n"
+            )),
+            "/app/target/release/app"
+        );
+        assert_eq!(
+            to(&format!("{base}RUN cargo install --path .\nCMD [\"app\"]\n")),
+            "/usr/local/bin/app"
+        );
+        assert_eq!(
+            to(&format!("{base}CMD [\"cargo\", \"run\", \"--release\"]\n")),
+            "/app/target/release/app"
+        );
+        // `cargo run` from / (a system directory): the binary goes to /usr/local/bin.
+        let root = "FROM rust:1.80\nCOPY . /\nCMD [\"cargo\", \"run\"]\n";
+        assert_eq!(to(root), "/usr/local/bin/app");
+    }
+
+    #[test]
+    fn cargo_run_in_place_starts_the_binary_by_its_path() {
+        let df = "FROM rust:1.80\nWORKDIR /app\nCOPY . .\nCMD [\"cargo\", \"run\", \"--\", \"-v\"]\n";
+        started(df, &app(), |_, _, mut s| {
+            assert_eq!(profile_note(&s).as_deref(), Some("debug profile kept"));
+            start_in_place(&mut s, "/usr/local/bin/app");
+            assert_eq!(s.replace_commands, vec![(3, words("app -v"))]);
+            start_in_place(&mut s, "/app/target/debug/app");
+            assert_eq!(s.replace_commands, vec![(3, words("/app/target/debug/app -v"))]);
+        });
+        let df = "FROM rust:1.80\nWORKDIR /app\nCOPY . .\nRUN cargo build --release\nCMD [\"./target/release/app\"]\n";
+        started(df, &app(), |_, _, s| assert_eq!(profile_note(&s), None));
+    }
+
+    #[test]
+    fn build_only_paths() {
+        let only = |df: &str| {
+            started(df, &app(), |input, run, s| {
+                let mut b = build_only(input, tpl(), &s.build, &s.built, run);
+                b.sort();
+                b
+            })
+        };
+        let base = "FROM rust:1.80\nWORKDIR /app\nCOPY . .\n";
+        let release = format!("{base}RUN cargo build --release\nCMD [\"./target/release/app\"]\n");
+        assert_eq!(
+            only(&release),
+            words(
+                "/app/target/release/.fingerprint /app/target/release/build /app/target/release/deps /app/target/release/examples /app/target/release/incremental"
+            )
+        );
+        let install = format!("{base}RUN cargo install --path .\nCMD [\"app\"]\n");
+        assert_eq!(only(&install), words("/app/target"));
+        let cross = format!(
+            "{base}RUN cargo build --release --target x86_64-unknown-linux-musl\nCMD [\"./target/x86_64-unknown-linux-musl/release/app\"]\n"
+        );
+        assert!(only(&cross).contains(&"/app/target/release/deps".to_string()));
+        assert!(only(&cross).contains(&"/app/target/x86_64-unknown-linux-musl/release/deps".to_string()));
+        // Built in /src, run from /srv: the sources stay behind.
+        let outside = "FROM rust:1.80\nWORKDIR /src\nCOPY . .\nRUN cargo install --path . --root /srv\nWORKDIR /srv\nCMD [\"./bin/app\"]\n";
+        assert_eq!(only(outside), words("/src /src/target"));
+    }
+
+    #[test]
+    fn sources_and_build_env() {
+        let ctx = app()
+            .with("build.rs", "")
+            .with("tests/it.rs", "")
+            .with("benches/b.rs", "")
+            .with("src/lib.rs", "")
+            .with("fuzz/fuzz_targets/f.rs", "");
+        with_input("FROM rust:1.80\n", &ctx, |input| {
+            let mut src = rust_sources(input);
+            src.sort();
+            assert_eq!(src, words("src/lib.rs src/main.rs"));
+        });
+        let df = "FROM rust:1.80\nENV RUSTFLAGS=-g CARGO_INCREMENTAL=0 PORT=80\nENV CARGO_INCREMENTAL=1\n";
+        with_input(df, &ctx, |input| {
+            assert_eq!(build_env_names(input, tpl()), words("RUSTFLAGS CARGO_INCREMENTAL"));
+        });
+    }
+
+    #[test]
+    fn analyze_answers_the_binary_and_its_runtime() {
+        let df = "FROM rust:1.80-bookworm\nWORKDIR /app\nCOPY . .\nRUN cargo build --release\nCMD [\"./target/release/app\"]\n";
+        let ctx = with_openssl(app()).with("src/main.rs", "fn main() { std::process::Command::new(\"git\"); }");
+        let p = with_input(df, &ctx, |input| analyze(input, tpl())).expect("a program");
+        assert_eq!(
+            (p.split_after, p.what.as_str()),
+            (3, "a glibc binary that needs libssl3, ca-certificates")
+        );
+        assert_eq!(p.artifacts, vec![Carry::same("/app/target/release/app")]);
+        assert_eq!(
+            p.executes.iter().map(|e| e.program.as_str()).collect::<Vec<_>>(),
+            ["git"]
+        );
+        assert_eq!(p.own, words("/app/target/release/app app /app/target/release/app"));
+        let none = with_input("FROM rust:1.80\nRUN cargo build\n", &ctx, |input| analyze(input, tpl()));
+        assert_eq!(
+            none.unwrap_err().to_string(),
+            "no CMD or ENTRYPOINT runs the built binary"
+        );
+    }
+
+    fn build_of(df: &str, ctx: &MemContext) -> (Build, BaseFacts) {
+        started(df, ctx, |input, _, s| (s.build, base_facts(input, tpl())))
+    }
+
+    #[test]
+    fn libc_and_link_kind_read_directly() {
+        let df = "FROM rust:1.80-alpine\nWORKDIR /app\nCOPY . .\nRUN cargo build --release\nCMD [\"./target/release/app\"]\n";
+        let (b, base) = build_of(df, &app());
+        assert_eq!(targets_musl(tpl(), &b, &base), Ok(true));
+        let gnu = Build {
+            triple: Some("x86_64-unknown-linux-gnu".into()),
+            ..b.clone()
+        };
+        assert_eq!(targets_musl(tpl(), &gnu, &base), Ok(false));
+        let arm = Build {
+            triple: Some("armv7-unknown-linux-musleabihf".into()),
+            ..b.clone()
+        };
+        assert!(targets_musl(tpl(), &arm, &base).is_err());
+        with_input(df, &app(), |input| {
+            assert_eq!(musl_linking(input, tpl(), &b).expect("musl").table, "musl");
+        });
+        let df = "FROM rust:1.80-slim-bookworm\nRUN apt-get install -y libssl-dev\nWORKDIR /app\nCOPY . .\nRUN cargo build --release\nCMD [\"./target/release/app\"]\n";
+        let (b, base) = build_of(df, &app());
+        with_input(df, &app(), |input| {
+            let l = glibc_linking(input, tpl(), &b, &base).expect("glibc");
+            assert_eq!(
+                (l.table, l.packages.clone()),
+                ("glibc", words("libssl3 ca-certificates"))
+            );
+        });
+    }
 }

@@ -1,8 +1,10 @@
-//! Start: which binary the container runs and which build makes it. A start command that
-//! runs the binary (by path or through PATH) is followed back to its build; `cargo run`
-//! becomes the built binary with the same arguments, reusing the last build when nothing
-//! after it changes what `cargo run` would compile, or adding the matching `cargo build` to
-//! the builder.
+//! Start: which binary the container runs and which build makes it. [`started`] reads the
+//! start command: a binary (by path or through PATH) is followed back to its build (`binary`,
+//! with `extend_split` over the finishing steps); `cargo run` (`cargo_run`, after
+//! `check_cargo_run_form`) becomes the built binary with the same arguments (`run_args`),
+//! reusing the last build when nothing after it changes what `cargo run` would compile
+//! (`reusable_build`, `nothing_recompiles`), or adding the matching `cargo build` to the
+//! builder (`build_line`, after `last_builder_step`).
 
 use super::builds::{Build, Built, Site, resolve, track_move};
 use super::cargo::{Cargo, parse_cargo, sh_word};
@@ -100,7 +102,8 @@ fn binary(
     }))
 }
 
-/// The start command is `cargo run`: the binary it would build, and the build that makes it.
+/// The start command is `cargo run`: the binary it would build, and the build that makes it
+/// (the last build when it made that very binary, else a `cargo build` added to the builder).
 fn cargo_run(
     input: &Input<'_, '_>,
     tpl: &Template,
@@ -109,13 +112,11 @@ fn cargo_run(
     c: &Cargo,
     build_env: &[String],
 ) -> Result<Started, Skip> {
-    let (df, model) = (input.df, input.model);
     let unsupported = |s: String| Skip::Unsupported(s);
     check_cargo_run_form(input, run)?;
-    let end = df.instructions.len();
     let site = Site {
-        index: end,
-        cwd: model.end().workdir.to_string(),
+        index: input.df.instructions.len(),
+        cwd: input.model.end().workdir.to_string(),
         assigns: &[],
     };
     let wanted = resolve(input, tpl, c, &site).map_err(unsupported)?;
@@ -124,69 +125,29 @@ fn cargo_run(
     };
     let mut notes = Vec::new();
     let mut builder_tail = Vec::new();
-    // Reuse the last build when it made this very binary with the same features and nothing
-    // that could change the sources comes after it.
-    let reusable = builds.last().filter(|b| {
-        b.cargo.sub == "build"
-            && b.cargo.features == c.features
-            && b.built.iter().any(|x| x.original == target.original)
-            && (b.index + 1..end).all(|i| match &df.instructions[i] {
-                Instruction::Copy(_) | Instruction::Add(_) => !copies_sources(input, i),
-                Instruction::Run(_) => finishing(input, tpl, i) || !touches_sources(input, i),
-                // A build variable set later makes `cargo run` compile again.
-                Instruction::Env(_) => input.model.env_pairs(i).iter().all(|(k, _)| !build_env.contains(k)),
-                _ => true,
-            })
-    });
-    let (build, built, split) = match reusable {
+    let (build, built, split) = match reusable_build(input, tpl, builds, c, &target, build_env) {
         Some(b) => {
-            let built = b
+            let mut built = b
                 .built
                 .iter()
                 .find(|x| x.original == target.original)
                 .cloned()
                 .unwrap_or(target);
-            let split = extend_split(input, tpl, b.index, &mut built.path.clone());
+            let split = extend_split(input, tpl, b.index, &mut built.path);
             (b.clone(), built, split)
         }
         None => {
-            let split = (model.from + 1..end)
-                .rev()
-                .find(|&i| {
-                    matches!(
-                        df.instructions[i],
-                        Instruction::Run(_)
-                            | Instruction::Copy(_)
-                            | Instruction::Add(_)
-                            | Instruction::Workdir(_)
-                            | Instruction::Env(_)
-                            | Instruction::Arg(_)
-                            | Instruction::User(_)
-                            | Instruction::Shell(_)
-                    )
-                })
-                .unwrap_or(model.from);
-            let mut line = vec!["cargo".to_string()];
-            line.extend(c.toolchain.iter().map(|t| format!("+{t}")));
-            line.push("build".into());
-            line.extend(c.options.iter().cloned());
-            let cmd = line.iter().map(|w| sh_word(w)).collect::<Vec<_>>().join(" ");
-            let kw = if df.is_lowercase(model.from) { "run" } else { "RUN" };
-            builder_tail.push(format!("{kw} {cmd}"));
+            let (line, cmd) = build_line(input, c);
+            builder_tail.push(line);
             notes.push(format!(
                 "the original compiled at start-up (`cargo run`): the builder now runs `{cmd}`"
             ));
-            (wanted.clone(), target, split)
+            (wanted.clone(), target, last_builder_step(input))
         }
     };
     notes.push(format!("`cargo run` replaced by the binary `{}`", built.bin));
     let mut new_words = vec![built.bin.clone()];
-    let ep_args: Vec<String> = if run.cmd.is_some() {
-        parse_cargo(&run.words, tpl).map(|x| x.args).unwrap_or_default()
-    } else {
-        c.args.clone()
-    };
-    new_words.extend(ep_args);
+    new_words.extend(run_args(tpl, run, c));
     Ok(Started {
         build,
         built,
@@ -196,6 +157,85 @@ fn cargo_run(
         cargo_run: true,
         notes,
     })
+}
+
+/// The last build, when it made `target` with the same features as `cargo run` and nothing
+/// after it changes what `cargo run` would compile.
+fn reusable_build<'b>(
+    input: &Input<'_, '_>,
+    tpl: &Template,
+    builds: &'b [Build],
+    c: &Cargo,
+    target: &Built,
+    build_env: &[String],
+) -> Option<&'b Build> {
+    builds.last().filter(|b| {
+        b.cargo.sub == "build"
+            && b.cargo.features == c.features
+            && b.built.iter().any(|x| x.original == target.original)
+            && nothing_recompiles(input, tpl, b.index, build_env)
+    })
+}
+
+/// Whether the instructions after `index` leave alone what `cargo run` compiles: no COPY of
+/// sources, no RUN that may touch them, no build variable set.
+fn nothing_recompiles(input: &Input<'_, '_>, tpl: &Template, index: usize, build_env: &[String]) -> bool {
+    let df = input.df;
+    (index + 1..df.instructions.len()).all(|i| match &df.instructions[i] {
+        Instruction::Copy(_) | Instruction::Add(_) => !copies_sources(input, i),
+        Instruction::Run(_) => finishing(input, tpl, i) || !touches_sources(input, i),
+        // A build variable set later makes `cargo run` compile again.
+        Instruction::Env(_) => input.model.env_pairs(i).iter().all(|(k, _)| !build_env.contains(k)),
+        _ => true,
+    })
+}
+
+/// The `RUN cargo build` line that builds what `cargo run` would (same toolchain and
+/// options), and its command.
+fn build_line(input: &Input<'_, '_>, c: &Cargo) -> (String, String) {
+    let mut line = vec!["cargo".to_string()];
+    line.extend(c.toolchain.iter().map(|t| format!("+{t}")));
+    line.push("build".into());
+    line.extend(c.options.iter().cloned());
+    let cmd = line.iter().map(|w| sh_word(w)).collect::<Vec<_>>().join(" ");
+    let kw = if input.df.is_lowercase(input.model.from) {
+        "run"
+    } else {
+        "RUN"
+    };
+    (format!("{kw} {cmd}"), cmd)
+}
+
+/// The last instruction that changes the image or its build environment: an added build
+/// goes after it.
+fn last_builder_step(input: &Input<'_, '_>) -> usize {
+    let (df, model) = (input.df, input.model);
+    (model.from + 1..df.instructions.len())
+        .rev()
+        .find(|&i| {
+            matches!(
+                df.instructions[i],
+                Instruction::Run(_)
+                    | Instruction::Copy(_)
+                    | Instruction::Add(_)
+                    | Instruction::Workdir(_)
+                    | Instruction::Env(_)
+                    | Instruction::Arg(_)
+                    | Instruction::User(_)
+                    | Instruction::Shell(_)
+            )
+        })
+        .unwrap_or(model.from)
+}
+
+/// The arguments `cargo run` hands the program: after `--` (or the first plain word) of the
+/// ENTRYPOINT when CMD adds to it, else of the whole command.
+fn run_args(tpl: &Template, run: &RunCommand, c: &Cargo) -> Vec<String> {
+    if run.cmd.is_some() {
+        parse_cargo(&run.words, tpl).map(|x| x.args).unwrap_or_default()
+    } else {
+        c.args.clone()
+    }
 }
 
 /// A `cargo run` start command the binary can replace as written: no shell needed, no shell
@@ -320,4 +360,237 @@ fn extend_split(input: &Input<'_, '_>, tpl: &Template, index: usize, path: &mut 
         }
     }
     split
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::context::MemContext;
+    use crate::lang::run_command;
+    use crate::lang::testing::{with_input, words};
+    use crate::template::TemplateSet;
+
+    fn tpl() -> &'static Template {
+        &TemplateSet::builtin().rust
+    }
+
+    fn app() -> MemContext {
+        MemContext::new()
+            .with("Cargo.toml", "[package]\nname = \"app\"\nversion = \"0.1.0\"\n")
+            .with("src/main.rs", "fn main() {}")
+            .with("static/index.html", "")
+    }
+
+    const APP: &str = "FROM rust:1.80\nWORKDIR /app\nCOPY . .\n";
+
+    /// How `df` starts, or the refusal.
+    fn start(df: &str, ctx: &MemContext) -> Result<Started, String> {
+        with_input(df, ctx, |input| {
+            let run = run_command(input.df, input.model).expect("a start command");
+            let (builds, problems) = super::super::builds::find_builds(input, tpl());
+            let env = words("RUSTFLAGS CARGO_PROFILE_RELEASE_LTO");
+            started(input, tpl(), &builds, &problems, &run, &env).map_err(|e| e.to_string())
+        })
+    }
+
+    #[test]
+    fn a_binary_is_followed_back_to_its_build() {
+        let df = format!(
+            "{APP}RUN cargo build --release\nRUN strip target/release/app && mv target/release/app /usr/local/bin/\nCMD [\"app\"]\n"
+        );
+        let s = start(&df, &app()).expect("started");
+        assert_eq!(
+            (s.built.path.as_str(), s.built.original.as_str()),
+            ("/usr/local/bin/app", "/app/target/release/app")
+        );
+        assert_eq!((s.split, s.cargo_run), (4, false));
+        assert!(s.builder_tail.is_empty() && s.replace_commands.is_empty());
+    }
+
+    #[test]
+    fn binary_refusals() {
+        assert_eq!(
+            start(&format!("{APP}CMD [\"app\"]\n"), &app()).unwrap_err(),
+            "no `cargo build`, `cargo install --path` or `cargo run` found"
+        );
+        let df = format!("{APP}RUN cargo build --release\nCMD [\"./other\"]\n");
+        assert_eq!(
+            start(&df, &app()).unwrap_err(),
+            "the start command runs `./other`, not a binary the build makes (/app/target/release/app)"
+        );
+        // A build that could not be resolved explains the refusal.
+        let df = "FROM rust:1.80\nWORKDIR /app\nRUN cargo build --release\nCMD [\"app\"]\n";
+        assert!(
+            start(df, &app())
+                .unwrap_err()
+                .contains("is not copied from the build context")
+        );
+    }
+
+    #[test]
+    fn cargo_run_reuses_the_last_build() {
+        let df = format!(
+            "{APP}RUN cargo build --release\nCOPY static /app/static\nENTRYPOINT [\"cargo\", \"run\", \"--release\", \"--\", \"--port\", \"80\"]\n"
+        );
+        let s = start(&df, &app()).expect("started");
+        assert_eq!((s.build.index, s.split, s.cargo_run), (3, 3, true));
+        assert!(s.builder_tail.is_empty());
+        assert_eq!(s.replace_commands, vec![(5, words("app --port 80"))]);
+        assert_eq!(s.notes, ["`cargo run` replaced by the binary `app`"]);
+    }
+
+    #[test]
+    fn cargo_run_follows_a_reused_binary_that_a_finishing_step_moves() {
+        let df = format!(
+            "{APP}RUN cargo build --release\nRUN mv target/release/app /usr/local/bin/app\nCMD [\"cargo\", \"run\", \"--release\"]\n"
+        );
+        let s = start(&df, &app()).expect("started");
+        assert_eq!((s.built.path.as_str(), s.split), ("/usr/local/bin/app", 4));
+        assert!(s.builder_tail.is_empty());
+    }
+
+    #[test]
+    fn cargo_run_adds_a_build_when_the_last_one_is_stale() {
+        let df = format!(
+            "{APP}RUN cargo build --release\nENV RUSTFLAGS=\"-C target-cpu=native\"\nCMD cargo +nightly run --release --bin app\n"
+        );
+        let s = start(&df, &app()).expect("started");
+        assert_eq!(s.builder_tail, ["RUN cargo +nightly build --release --bin app"]);
+        assert_eq!(s.split, 4);
+        assert_eq!(s.built.path, "/app/target/release/app");
+        assert_eq!(
+            s.notes[0],
+            "the original compiled at start-up (`cargo run`): the builder now runs `cargo +nightly build --release --bin app`"
+        );
+        // Different features: a different binary.
+        let df = format!("{APP}RUN cargo build --release\nCMD [\"cargo\", \"run\", \"--release\", \"-F\", \"x\"]\n");
+        assert_eq!(start(&df, &app()).expect("started").builder_tail.len(), 1);
+    }
+
+    #[test]
+    fn what_makes_cargo_run_compile_again() {
+        let df = format!(
+            "{APP}RUN cargo build --release\nCOPY static /app/static\nRUN apt-get update\nCOPY src /app/src\nENV RUSTFLAGS=x\nRUN touch src/main.rs\nRUN cargo build --release\n"
+        );
+        with_input(&df, &app(), |input| {
+            let env = words("RUSTFLAGS");
+            assert!(!copies_sources(input, 4));
+            assert!(copies_sources(input, 6));
+            assert!(!touches_sources(input, 5));
+            assert!(touches_sources(input, 8));
+            assert!(finishing(input, tpl(), 9) && !finishing(input, tpl(), 5));
+            // The sources copied at 6.
+            assert!(!nothing_recompiles(input, tpl(), 3, &env));
+            // RUSTFLAGS set at 7; `touch` and `cargo build` only finish a build.
+            assert!(!nothing_recompiles(input, tpl(), 6, &env));
+            assert!(nothing_recompiles(input, tpl(), 6, &[]));
+            assert!(nothing_recompiles(input, tpl(), 7, &env));
+        });
+    }
+
+    #[test]
+    fn build_lines_and_split_points() {
+        let df = "from rust:1.80\nworkdir /app\ncopy . .\nexpose 80\ncmd [\"cargo\", \"run\"]\n";
+        with_input(df, &app(), |input| {
+            let c = parse_cargo(&words("cargo +stable run --features a,b -q"), tpl()).expect("cargo");
+            assert_eq!(
+                build_line(input, &c),
+                (
+                    "run cargo +stable build --features a,b -q".to_string(),
+                    "cargo +stable build --features a,b -q".to_string()
+                )
+            );
+            // EXPOSE and CMD change nothing the build sees.
+            assert_eq!(last_builder_step(input), 2);
+        });
+    }
+
+    #[test]
+    fn run_args_come_from_the_entrypoint_when_cmd_adds_to_it() {
+        let df = "FROM rust:1.80\nENTRYPOINT [\"cargo\", \"run\", \"--\", \"-v\"]\nCMD [\"serve\"]\n";
+        with_input(df, &app(), |input| {
+            let run = run_command(input.df, input.model).expect("a start command");
+            let c = parse_cargo(&run.all_words(), tpl()).expect("cargo");
+            assert_eq!(c.args, words("-v serve"));
+            assert_eq!(run_args(tpl(), &run, &c), words("-v"));
+        });
+    }
+
+    #[test]
+    fn cargo_run_forms_the_binary_cannot_replace() {
+        let refusal = |tail: &str| {
+            let df = format!("{APP}RUN cargo build --release\n{tail}");
+            start(&df, &app()).err()
+        };
+        assert_eq!(
+            refusal("CMD cargo run --release -- --port $PORT\n").as_deref(),
+            Some("the `cargo run` command at line 5 needs a shell (variables, operators or several commands)")
+        );
+        assert_eq!(
+            refusal("ENTRYPOINT cargo run --release\nCMD [\"x\"]\n").as_deref(),
+            Some("shell-form ENTRYPOINT at line 5 ignores CMD; the binary in exec form would not")
+        );
+        assert_eq!(
+            refusal("ENTRYPOINT [\"cargo\", \"run\"]\nCMD [\"--release\"]\n").as_deref(),
+            Some("CMD hands cargo its own options through the `cargo run` ENTRYPOINT at line 5")
+        );
+        assert_eq!(refusal("CMD cargo run --release\n"), None);
+    }
+
+    #[test]
+    fn extend_split_stops_at_a_copy() {
+        let df = format!(
+            "{APP}RUN cargo build --release\nRUN cp target/release/app /bin/\nCOPY conf /conf\nRUN mv /bin/app /usr/bin/\n"
+        );
+        with_input(&df, &app(), |input| {
+            let mut path = "/app/target/release/app".to_string();
+            assert_eq!(extend_split(input, tpl(), 3, &mut path), 4);
+            assert_eq!(path, "/bin/app");
+        });
+    }
+
+    #[test]
+    fn reusable_builds_read_directly() {
+        let df = format!(
+            "{APP}RUN cargo build --release --features x\nRUN cargo build --release\nCMD [\"cargo\", \"run\", \"--release\"]\n"
+        );
+        with_input(&df, &app(), |input| {
+            let (builds, _) = super::super::builds::find_builds(input, tpl());
+            let target = builds[1].built[0].clone();
+            let c = parse_cargo(&words("cargo run --release"), tpl()).expect("cargo");
+            assert_eq!(
+                reusable_build(input, tpl(), &builds, &c, &target, &[]).map(|b| b.index),
+                Some(4)
+            );
+            // Only the last build is reused.
+            assert!(reusable_build(input, tpl(), &builds[..1], &c, &target, &[]).is_none());
+            let debug = parse_cargo(&words("cargo run"), tpl()).expect("cargo");
+            let wanted = Built {
+                original: "/app/target/debug/app".into(),
+                path: "/app/target/debug/app".into(),
+                bin: "app".into(),
+            };
+            assert!(reusable_build(input, tpl(), &builds, &debug, &wanted, &[]).is_none());
+        });
+    }
+
+    #[test]
+    fn cargo_run_forms_read_directly() {
+        let form = |tail: &str| {
+            let df = format!("{APP}{tail}");
+            with_input(&df, &app(), |input| {
+                let run = run_command(input.df, input.model).expect("a start command");
+                check_cargo_run_form(input, &run).map_err(|e| e.to_string())
+            })
+        };
+        assert_eq!(
+            form("CMD [\"cargo\", \"run\", \"--\", \"--port\", \"$PORT\"]\n"),
+            Ok(())
+        );
+        assert!(form("CMD cargo run > log.txt\n").is_err());
+        assert_eq!(
+            form("ENTRYPOINT [\"cargo\", \"run\", \"--\"]\nCMD [\"--port\", \"80\"]\n"),
+            Ok(())
+        );
+    }
 }
