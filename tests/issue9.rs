@@ -142,6 +142,12 @@ fn p5_work_at_start_up_is_left_as_is() {
             .unwrap_err()
             .contains("migrations at start-up")
     );
+    // The CMD script an exec ENTRYPOINT runs is read to its last command.
+    assert!(
+        split("p5-entrypoint-migrates")
+            .unwrap_err()
+            .contains("migrations at start-up")
+    );
 }
 
 #[test]

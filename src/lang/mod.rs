@@ -213,23 +213,23 @@ pub struct RunCommand {
     pub cmd: Option<(usize, Vec<String>)>,
     /// The whole shell text when the part is in shell form (or an exec-form `sh -c`).
     pub script: Option<String>,
+    /// The script of an exec-form `sh -c` CMD that an exec-form ENTRYPOINT takes as arguments.
+    pub cmd_script: Option<String>,
 }
 
 impl RunCommand {
     /// Every simple command of the start command: the shell text's commands, or the words.
     pub fn commands(&self) -> Vec<Vec<String>> {
         match &self.script {
-            Some(s) => crate::shell::commands(s, '\\')
-                .into_iter()
-                .map(|ws| {
-                    crate::shell::split_assignments(&ws)
-                        .1
-                        .iter()
-                        .map(|w| w.text.clone())
-                        .collect()
-                })
-                .collect(),
-            None => vec![self.all_words()],
+            Some(s) => script_commands(s),
+            None => {
+                // ENTRYPOINT ["tini", "--"] + CMD ["sh", "-c", "a && b"]: `a` follows the
+                // entrypoint's words, then the script's other commands run.
+                let rest = self.cmd_script.as_deref().map_or(Vec::new(), script_commands);
+                std::iter::once(self.all_words())
+                    .chain(rest.into_iter().skip(1))
+                    .collect()
+            }
         }
     }
 
@@ -241,6 +241,20 @@ impl RunCommand {
         }
         w
     }
+}
+
+/// The simple commands of a shell text, each without its leading `NAME=value` assignments.
+fn script_commands(script: &str) -> Vec<Vec<String>> {
+    crate::shell::commands(script, '\\')
+        .into_iter()
+        .map(|ws| {
+            crate::shell::split_assignments(&ws)
+                .1
+                .iter()
+                .map(|w| w.text.clone())
+                .collect()
+        })
+        .collect()
 }
 
 /// The words of a CMD/ENTRYPOINT, with an exec-form `sh -c "..."` read as the shell-form
@@ -280,19 +294,24 @@ pub fn run_command(df: &Dockerfile<'_>, model: &Model) -> Option<RunCommand> {
         }
     }
     match (ep, cmd) {
-        (Some((i, (words, shell, script))), cmd) => Some(RunCommand {
-            index: i,
-            words,
-            shell,
-            cmd: if shell { None } else { cmd.map(|(j, (w, _, _))| (j, w)) },
-            script,
-        }),
+        (Some((i, (words, shell, script))), cmd) => {
+            let cmd = cmd.filter(|_| !shell);
+            Some(RunCommand {
+                index: i,
+                words,
+                shell,
+                cmd_script: cmd.as_ref().and_then(|(_, (_, _, s))| s.clone()),
+                cmd: cmd.map(|(j, (w, _, _))| (j, w)),
+                script,
+            })
+        }
         (None, Some((i, (words, shell, script)))) => Some(RunCommand {
             index: i,
             words,
             shell,
             cmd: None,
             script,
+            cmd_script: None,
         }),
         (None, None) => None,
     }
@@ -556,6 +575,18 @@ mod tests {
             assert_eq!(run.script.as_deref(), Some("node a.js && echo done"));
             assert_eq!(run.commands(), vec![words("node a.js"), words("echo done")]);
             assert!(is_exec_shell(input.df, 1));
+        });
+        // An exec ENTRYPOINT runs the CMD script's commands too.
+        let df = "FROM node:20\nENTRYPOINT [\"docker-entrypoint.sh\"]\nCMD [\"sh\", \"-c\", \"node a.js && npx prisma migrate deploy\"]\n";
+        with_input(df, &ctx, |input| {
+            let run = run_command(input.df, input.model).expect("a start command");
+            assert_eq!(
+                run.commands(),
+                vec![
+                    words("docker-entrypoint.sh node a.js"),
+                    words("npx prisma migrate deploy")
+                ]
+            );
         });
         with_input("FROM node:20\nCMD node a.js\n", &ctx, |input| {
             let run = run_command(input.df, input.model).expect("a start command");

@@ -263,6 +263,7 @@ mod tests {
             shell: false,
             cmd: None,
             script: None,
+            cmd_script: None,
         };
         let n = script(
             &run,
