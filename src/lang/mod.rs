@@ -470,6 +470,15 @@ pub(crate) mod testing {
     pub(crate) fn words(s: &str) -> Vec<String> {
         s.split_whitespace().map(str::to_string).collect()
     }
+
+    /// A Go program answer splitting after instruction `split`, with no runtime images.
+    pub(crate) fn program(split: usize) -> super::Program {
+        let runtimes = super::Runtimes {
+            default: crate::template::RuntimeKind::Distroless,
+            images: Vec::new(),
+        };
+        super::Program::new(crate::detect::Language::Go, split, "a test program".into(), runtimes)
+    }
 }
 
 #[cfg(test)]

@@ -282,7 +282,7 @@ fn push(f: &mut Files, c: Carry) {
 mod tests {
     use super::*;
     use crate::context::MemContext;
-    use crate::runtime::testing::{program, with_input};
+    use crate::lang::testing::{program, with_input};
 
     /// The copies' destinations for `text` (split after instruction `split`), or the refusal.
     fn copies(text: &str, ctx: &MemContext, split: usize, needs: &[Need]) -> Result<Vec<String>, String> {

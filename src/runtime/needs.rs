@@ -223,7 +223,7 @@ pub fn execs(execs: &[Exec]) -> Vec<Need> {
 mod tests {
     use super::*;
     use crate::context::MemContext;
-    use crate::runtime::testing::with_input;
+    use crate::lang::testing::with_input;
 
     #[test]
     fn what_the_runtime_stage_runs() {

@@ -344,7 +344,7 @@ impl Candidate<'_, '_, '_> {
 mod tests {
     use super::*;
     use crate::context::MemContext;
-    use crate::runtime::testing::{program, with_input};
+    use crate::lang::testing::{program, with_input};
 
     fn wanted_for(text: &str, split: usize) -> Wanted {
         with_input(text, &MemContext::new(), |input| {
