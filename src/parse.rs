@@ -72,12 +72,7 @@ pub fn parse(text: &str) -> Result<Dockerfile<'_>, ParseError> {
         .map(|ins| keyword_start(ins)..end_of_line(text, last_end(ins)))
         .collect();
     let line_starts = std::iter::once(0)
-        .chain(
-            text.bytes()
-                .enumerate()
-                .filter(|(_, b)| *b == b'\n')
-                .map(|(i, _)| i + 1),
-        )
+        .chain(text.match_indices('\n').map(|(i, _)| i + 1))
         .collect();
     Ok(Dockerfile {
         text,

@@ -27,24 +27,32 @@ impl Hasher for Fnv {
     }
 }
 
-/// An append-only log of `NAME=value` definitions with a per-name index.
+/// An append-only log of `NAME=value` definitions. A short log is searched from its end; past
+/// [`INDEXED_FROM`] entries a per-name index keeps each lookup logarithmic.
 #[derive(Debug, Default, Clone)]
 pub struct VarLog {
     entries: Vec<(String, Option<String>)>,
-    index: HashMap<String, Vec<usize>, BuildHasherDefault<Fnv>>,
+    index: Option<HashMap<String, Vec<usize>, BuildHasherDefault<Fnv>>>,
 }
+
+/// The log length from which lookups go through the per-name index.
+pub const INDEXED_FROM: usize = 32;
 
 impl VarLog {
     /// Appends a definition; returns the new length (the view that includes it).
     pub fn push(&mut self, name: String, value: Option<String>) -> usize {
         let at = self.entries.len();
-        match self.index.get_mut(&name) {
-            Some(positions) => positions.push(at),
-            None => {
-                self.index.insert(name.clone(), vec![at]);
-            }
+        if let Some(index) = self.index.as_mut() {
+            index.entry(name.clone()).or_default().push(at);
         }
         self.entries.push((name, value));
+        if self.index.is_none() && self.entries.len() >= INDEXED_FROM {
+            let mut index: HashMap<String, Vec<usize>, BuildHasherDefault<Fnv>> = HashMap::default();
+            for (i, (n, _)) in self.entries.iter().enumerate() {
+                index.entry(n.clone()).or_default().push(i);
+            }
+            self.index = Some(index);
+        }
         at + 1
     }
 
@@ -61,7 +69,11 @@ impl VarLog {
     /// The last definition of `name` among the first `len` entries: `Some(None)` for an ARG
     /// declared without a default.
     pub fn get(&self, len: usize, name: &str) -> Option<Option<&str>> {
-        let positions = self.index.get(name)?;
+        let Some(index) = &self.index else {
+            let seen = &self.entries[..len.min(self.entries.len())];
+            return seen.iter().rev().find(|(n, _)| n == name).map(|(_, v)| v.as_deref());
+        };
+        let positions = index.get(name)?;
         let n = positions.partition_point(|&p| p < len);
         let p = *positions.get(n.checked_sub(1)?)?;
         Some(self.entries[p].1.as_deref())
@@ -104,5 +116,27 @@ mod tests {
         }
         assert_eq!(log.get(lens[9_999], "V99"), Some(Some("9999")));
         assert_eq!(log.get(lens[150], "V50"), Some(Some("150")));
+        // Views taken before the index was built read the same through it.
+        assert_eq!(log.get(lens[3], "V2"), Some(Some("2")));
+        assert_eq!(log.get(lens[3], "V4"), None);
+    }
+
+    #[test]
+    fn short_and_indexed_logs_agree() {
+        let mut short = VarLog::default();
+        let mut long = VarLog::default();
+        for i in 0..INDEXED_FROM {
+            long.push(format!("PAD{i}"), None);
+        }
+        let (mut s_lens, mut l_lens) = (Vec::new(), Vec::new());
+        for (n, v) in [("A", Some("1")), ("B", None), ("A", Some("2"))] {
+            s_lens.push(short.push(n.into(), v.map(String::from)));
+            l_lens.push(long.push(n.into(), v.map(String::from)));
+        }
+        for (s, l) in s_lens.iter().zip(&l_lens) {
+            for name in ["A", "B", "C"] {
+                assert_eq!(short.get(*s, name), long.get(*l, name), "{name} at {s}");
+            }
+        }
     }
 }

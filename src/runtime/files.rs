@@ -258,14 +258,12 @@ fn push(f: &mut Files, c: Carry) {
     if f.covers(&c.to) {
         return;
     }
-    // Paths inside the new one sort right after it: stop at the first that is not.
-    let base = c.to.trim_end_matches('/');
-    let below = |p: &String| p.len() > base.len() && p.starts_with(base) && p.as_bytes()[base.len()] == b'/';
+    // Paths inside the new one are those from `base/` on that start with it.
+    let prefix = format!("{}/", c.to.trim_end_matches('/'));
     let inside: Vec<String> = f
         .same
-        .range::<str, _>((std::ops::Bound::Excluded(base), std::ops::Bound::Unbounded))
-        .skip_while(|p| !below(p) && p.starts_with(base))
-        .take_while(|p| below(p))
+        .range::<str, _>((std::ops::Bound::Included(prefix.as_str()), std::ops::Bound::Unbounded))
+        .take_while(|p| p.starts_with(&prefix))
         .cloned()
         .collect();
     if !inside.is_empty() {

@@ -89,6 +89,10 @@ fn all_copies(prog: &Program, user: &user::UserPlan, files: &mut files::Files) -
             c.chown = Some(owner.clone());
         }
     }
+    if user.carries.is_empty() {
+        // The files' carries are merged already.
+        return std::mem::take(&mut files.carries);
+    }
     let mut carries = user.carries.clone();
     carries.append(&mut files.carries);
     files::merge(carries)
