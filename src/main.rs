@@ -12,6 +12,11 @@ use dockslim::generate;
 use dockslim::report::{self, Chunk, Format, Output, Reporter, Settings};
 use dockslim::template::RuntimeKind;
 
+/// mimalloc: a split allocates many small strings, and the system allocator spent about a
+/// third of the time of one (docs/speed.md).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// The exit-code section of `--help` (a macro so `split --help` can add its examples).
 macro_rules! exit_help {
     () => {

@@ -63,17 +63,27 @@ pub struct Summary {
     pub notes: Vec<String>,
 }
 
+/// How many carried paths the one-line summary names.
+const CARRIED_SHOWN: usize = 8;
+
 impl fmt::Display for Summary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "{} -> {} ({}); runs as {}; carried {}",
-            self.builder,
-            self.runtime,
-            self.language,
-            self.user,
-            self.carried.join(", ")
+            "{} -> {} ({}); runs as {}; carried ",
+            self.builder, self.runtime, self.language, self.user,
         )?;
+        // One line stays readable: the first paths, then how many more (`--format json` and
+        // the diff have them all).
+        let shown = if self.carried.len() > CARRIED_SHOWN + 1 {
+            CARRIED_SHOWN
+        } else {
+            self.carried.len()
+        };
+        f.write_str(&self.carried[..shown].join(", "))?;
+        if shown < self.carried.len() {
+            write!(f, " and {} more", self.carried.len() - shown)?;
+        }
         if !self.packages.is_empty() {
             write!(f, "; installs {}", self.packages.join(" "))?;
         }
@@ -81,5 +91,37 @@ impl fmt::Display for Summary {
             write!(f, "; {n}")?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn summary(carried: usize) -> Summary {
+        Summary {
+            language: Language::Go,
+            builder: "golang:1.22".into(),
+            runtime: "alpine:3.20".into(),
+            user: "root".into(),
+            packages: vec!["tzdata".into()],
+            carried: (0..carried).map(|i| format!("/opt/s{i}")).collect(),
+            dropped: Vec::new(),
+            announced: Vec::new(),
+            notes: vec!["a note".into()],
+        }
+    }
+
+    #[test]
+    fn one_line_names_the_first_carried_paths() {
+        assert_eq!(
+            summary(2).to_string(),
+            "golang:1.22 -> alpine:3.20 (go); runs as root; carried /opt/s0, /opt/s1; installs tzdata; a note"
+        );
+        assert!(summary(9).to_string().contains("/opt/s7, /opt/s8; installs"));
+        let long = summary(240).to_string();
+        assert!(long.contains("carried /opt/s0, "), "{long}");
+        assert!(long.contains("/opt/s7 and 232 more; installs tzdata"), "{long}");
+        assert!(!long.contains("/opt/s8"), "{long}");
     }
 }
