@@ -565,11 +565,10 @@ fn pattern_mains(input: &Input<'_, '_>, pattern: &str, dir: &str) -> Vec<String>
             {
                 return Some(last_element(mpath));
             }
-            d.rsplit('/')
-                .next()
-                .filter(|s| !s.is_empty())
-                .map(str::to_string)
-                .or_else(|| module.as_ref().map(|(_, m)| last_element(m)))
+            // Any other main package (GOPATH mode too) is named after its directory in the image.
+            let rel = d.strip_prefix(root.as_str()).unwrap_or(&d).trim_start_matches('/');
+            let image_dir = if rel.is_empty() { dir.to_string() } else { absolute(dir, rel) };
+            image_dir.rsplit('/').next().filter(|s| !s.is_empty()).map(str::to_string)
         })
         .collect()
 }
@@ -880,6 +879,11 @@ mod tests {
             assert_eq!(pattern_mains(input, "./cmd/...", "/src"), words("api"));
             // A directory nothing is copied to has no packages.
             assert!(pattern_mains(input, "./...", "/elsewhere").is_empty());
+        });
+        // GOPATH mode: no go.mod, the package at the root is named after its image directory.
+        let ctx = MemContext::new().with("server.go", "package main\n");
+        with_input("FROM golang:1.12\nWORKDIR /go/src/app\nCOPY . .\n", &ctx, |input| {
+            assert_eq!(pattern_mains(input, "./...", "/go/src/app"), words("app"));
         });
     }
 
