@@ -1,74 +1,60 @@
-//! `dockslim verify`: build the original and the rewritten Dockerfile with a local container engine, run both
-//! images once (like `docker run --rm`), and check that the rewrite behaves the same (exit code and stdout) and
-//! that its image is not larger.
+//! `dockslim verify`: build the original and a rewritten (or any other) Dockerfile with a local
+//! container engine and check that the rewrite behaves the same:
 //!
-//! Engines: Docker (only when `docker info` succeeds, i.e. a daemon answers), Podman, or Buildah (daemonless; the
-//! run is done with `buildah from` + `buildah run` of the image's ENTRYPOINT+CMD, honouring USER/WORKDIR/ENV).
-//! Buildah and Podman inherit this process's environment, so `CONTAINERS_STORAGE_CONF`, `STORAGE_DRIVER` and
-//! `BUILDAH_ISOLATION` select an isolated store when set (as `scripts/testbed/env.sh` does).
+//! - **behaviour**: a program is run once in each image (like `docker run --rm`) and must end
+//!   the same way with the same stdout; a server (the image EXPOSEs a port, or `ports` names one)
+//!   is started, waited for until its port accepts connections, sent the same `GET` requests, and
+//!   must answer them alike (status, content type, redirect target, body), then stopped;
+//! - **files**: every file of the application directories (WORKDIR and the program's directory)
+//!   that the original holds and the rewrite does not is listed; each that the rewrite's rules do
+//!   not call build-only fails;
+//! - **config**: user, the ENV the Dockerfiles set themselves, workdir, entrypoint, cmd and
+//!   exposed ports must match unless the rewrite announced the change;
+//! - **size**: the rewritten image is not larger.
 //!
-//! Every image, container and temporary file made here is removed before [`verify`] returns, also on failure.
-//!
-//! This module depends on `std`, `thiserror` only.
+//! The parts: [`engine`] (which engine, builds, inspects, containers, their file systems, and
+//! cleaning up), [`run`] (running and probing, with [`http`] and [`files`]), [`compare`] and
+//! [`report`] (the comparisons and the verdict). Every image, container and temporary file
+//! made here is removed before [`verify`] returns, also on failure.
+
+pub mod compare;
+pub mod engine;
+pub mod files;
+pub mod http;
+mod proc;
+pub mod report;
+pub mod run;
 
 use std::fmt;
-use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::str::FromStr;
-use std::sync::atomic::{AtomicU32, Ordering};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
-/// A container engine that can build and run images.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Engine {
-    Docker,
-    Podman,
-    Buildah,
-}
+use crate::summary::{ConfigChange, Summary};
 
-impl Engine {
-    /// The engine's command-line program.
-    pub fn program(self) -> &'static str {
-        match self {
-            Engine::Docker => "docker",
-            Engine::Podman => "podman",
-            Engine::Buildah => "buildah",
-        }
-    }
-
-    /// All engines, in the order [`find_engine`] tries them.
-    pub const ALL: [Engine; 3] = [Engine::Docker, Engine::Podman, Engine::Buildah];
-}
-
-impl fmt::Display for Engine {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.program())
-    }
-}
-
-impl FromStr for Engine {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "docker" => Ok(Engine::Docker),
-            "podman" => Ok(Engine::Podman),
-            "buildah" => Ok(Engine::Buildah),
-            other => Err(format!("unknown engine `{other}` (expected docker, podman or buildah)")),
-        }
-    }
-}
+pub use compare::program_output;
+pub use engine::{Engine, RegistryKind, RegistryProblem, find_engine};
+pub use proc::RunOutcome;
+pub use report::VerifyReport;
+pub use run::Observed;
 
 /// How to verify.
 #[derive(Debug, Clone)]
 pub struct VerifyOptions {
     /// The engine to use; `None` picks the first that works (see [`find_engine`]).
     pub engine: Option<Engine>,
-    /// Extra options for the run, placed before the image: `docker run --rm <run_args> IMAGE`,
-    /// `podman run --rm <run_args> IMAGE`, `buildah run <run_args> CONTAINER -- ENTRYPOINT+CMD`.
+    /// Extra options for the run, placed before the image: `docker create <run_args> IMAGE`,
+    /// `podman create <run_args> IMAGE`, `buildah run <run_args> CONTAINER -- ENTRYPOINT+CMD`.
     pub run_args: Vec<String>,
-    /// Time limit of each run; a run still going then is killed and reported as timed out.
+    /// Time limit of each program run; a run still going then is killed and reported as timed out.
     pub timeout: Duration,
+    /// Ports to probe the images on as servers; empty: the TCP ports the original EXPOSEs.
+    pub ports: Vec<u16>,
+    /// Paths to request besides `/` (and one file of each static directory, see [`run::requests`]).
+    pub paths: Vec<String>,
+    /// Also request one file of each static directory under the WORKDIR.
+    pub static_files: bool,
+    /// How long a server may take until its port accepts connections.
+    pub ready_timeout: Duration,
 }
 
 impl Default for VerifyOptions {
@@ -77,172 +63,50 @@ impl Default for VerifyOptions {
             engine: None,
             run_args: Vec::new(),
             timeout: Duration::from_secs(60),
+            ports: Vec::new(),
+            paths: Vec::new(),
+            static_files: true,
+            ready_timeout: Duration::from_secs(60),
         }
     }
 }
 
-/// What one run of an image did.
+/// What the rewrite declares: the files it leaves out on purpose and the config changes it makes
+/// on purpose. Nothing is declared for a Dockerfile that dockslim did not write.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct RunOutcome {
-    /// The exit code; `None` when the run was killed (time limit) or ended by a signal.
-    pub exit_code: Option<i32>,
-    pub stdout: String,
-    pub stderr: String,
-    /// The run hit [`VerifyOptions::timeout`] and was killed.
-    pub timed_out: bool,
+pub struct Rules {
+    /// Absolute globs of build-only paths ([`Summary::dropped`]).
+    pub build_only: Vec<String>,
+    /// Config changes announced ([`Summary::announced`]).
+    pub announced: Vec<ConfigChange>,
 }
 
-impl RunOutcome {
-    fn status_text(&self) -> String {
-        match (self.timed_out, self.exit_code) {
-            (true, _) => "killed at the time limit".to_string(),
-            (false, Some(c)) => format!("exit {c}"),
-            (false, None) => "killed by a signal".to_string(),
-        }
-    }
-}
-
-/// stdout without what npm, pnpm or yarn print around a package.json script they run (the
-/// `> app@1.0.0 start` / `> node server.js` lines, yarn's `yarn run v1…`, `$ node app.js` and
-/// `Done in 0.07s.`): not the program's output, and a rewrite that starts node directly does not
-/// print it.
-pub fn program_output(stdout: &str) -> &str {
-    let mut s = stdout;
-    // npm / pnpm: an optional blank line, then "> ..." lines, then a blank line.
-    let body = s.strip_prefix('\n').unwrap_or(s);
-    if body.starts_with("> ") {
-        let mut rest = body;
-        while let Some(line_end) = rest.strip_prefix("> ").and_then(|r| r.find('\n')) {
-            rest = &rest[2 + line_end + 1..];
-        }
-        if let Some(after) = rest.strip_prefix('\n') {
-            return after;
-        }
-    }
-    // yarn 1.
-    if s.starts_with("yarn run v") {
-        let Some(p) = s.find('\n') else { return s };
-        s = &s[p + 1..];
-        if s.starts_with("$ ") {
-            s = s.find('\n').map_or("", |p| &s[p + 1..]);
-        }
-        let trimmed = s.strip_suffix('\n').unwrap_or(s);
-        let last_start = trimmed.rfind('\n').map_or(0, |p| p + 1);
-        let last = &trimmed[last_start..];
-        if last.starts_with("Done in ") && last.ends_with("s.") {
-            s = &s[..last_start];
-        }
-    }
-    s
-}
-
-/// The result of a verification whose two builds succeeded.
-#[derive(Debug, Clone)]
-pub struct VerifyReport {
-    pub engine: Engine,
-    /// Size of the original image, in bytes.
-    pub before_bytes: u64,
-    /// Size of the rewritten image, in bytes.
-    pub after_bytes: u64,
-    pub original: RunOutcome,
-    pub rewritten: RunOutcome,
-}
-
-impl VerifyReport {
-    /// Same exit code (or both killed at the time limit) and the same program output (stdout
-    /// without a package manager's banner: see [`program_output`]).
-    pub fn same_behaviour(&self) -> bool {
-        self.original.timed_out == self.rewritten.timed_out
-            && self.original.exit_code == self.rewritten.exit_code
-            && self.same_stdout()
-    }
-
-    fn same_stdout(&self) -> bool {
-        program_output(&self.original.stdout) == program_output(&self.rewritten.stdout)
-    }
-
-    /// The rewritten image is not larger than the original.
-    pub fn not_larger(&self) -> bool {
-        self.after_bytes <= self.before_bytes
-    }
-
-    /// Both built (a report exists only then), same exit code and stdout, rewritten image not larger.
-    pub fn passed(&self) -> bool {
-        self.same_behaviour() && self.not_larger()
-    }
-
-    /// after / before (0 when the original's size is 0).
-    pub fn ratio(&self) -> f64 {
-        if self.before_bytes == 0 {
-            0.0
-        } else {
-            self.after_bytes as f64 / self.before_bytes as f64
+impl Rules {
+    /// Everything dockslim's own rewrite declared.
+    pub fn of_rewrite(s: &Summary) -> Rules {
+        Rules {
+            build_only: s.dropped.clone(),
+            announced: s.announced.clone(),
         }
     }
 
-    /// The reasons the verification failed (empty when it passed).
-    pub fn problems(&self) -> Vec<String> {
-        let mut p = Vec::new();
-        if self.original.timed_out != self.rewritten.timed_out || self.original.exit_code != self.rewritten.exit_code {
-            p.push(format!(
-                "the runs ended differently: original {}, rewritten {}",
-                self.original.status_text(),
-                self.rewritten.status_text()
-            ));
+    /// For another Dockerfile compared with `--against`: the build-only paths of dockslim's own
+    /// split of the original (when it would rewrite it), and no announced change.
+    pub fn for_other(own_split: Option<&Summary>) -> Rules {
+        Rules {
+            build_only: own_split.map(|s| s.dropped.clone()).unwrap_or_default(),
+            announced: Vec::new(),
         }
-        if !self.same_stdout() {
-            p.push("stdout differs".to_string());
-        }
-        if !self.not_larger() {
-            p.push(format!(
-                "the rewritten image is larger ({} > {})",
-                human_bytes(self.after_bytes),
-                human_bytes(self.before_bytes)
-            ));
-        }
-        p
     }
 }
 
-impl fmt::Display for VerifyReport {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "engine:    {}", self.engine)?;
-        let saved = self.before_bytes as i128 - self.after_bytes as i128;
-        writeln!(
-            f,
-            "size:      original {}, rewritten {} ({:.1}% of the original, {} {})",
-            human_bytes(self.before_bytes),
-            human_bytes(self.after_bytes),
-            self.ratio() * 100.0,
-            if saved >= 0 { "saves" } else { "adds" },
-            human_bytes(saved.unsigned_abs() as u64)
-        )?;
-        for (label, r) in [("original: ", &self.original), ("rewritten:", &self.rewritten)] {
-            writeln!(
-                f,
-                "{label} {}, {} bytes of stdout, {} bytes of stderr",
-                r.status_text(),
-                r.stdout.len(),
-                r.stderr.len()
-            )?;
-        }
-        let problems = self.problems();
-        if problems.is_empty() {
-            writeln!(f, "verdict:   PASS (same exit code and stdout, image not larger)")?;
-        } else {
-            writeln!(f, "verdict:   FAIL: {}", problems.join("; "))?;
-        }
-        if self.original.stdout != self.rewritten.stdout {
-            write!(f, "{}", diff_hint(&self.original.stdout, &self.rewritten.stdout))?;
-        }
-        if !self.same_behaviour() && !self.rewritten.stderr.trim().is_empty() {
-            writeln!(f, "stderr of the rewritten run (last lines):")?;
-            for line in tail_lines(&self.rewritten.stderr, 10) {
-                writeln!(f, "  | {line}")?;
-            }
-        }
-        Ok(())
-    }
+/// The Dockerfile compared with the original.
+#[derive(Debug, Clone, Copy)]
+pub enum Candidate<'a> {
+    /// Text (dockslim's rewrite), written to a temporary file outside the context.
+    Text(&'a str),
+    /// A file (`--against`).
+    File(&'a Path),
 }
 
 /// Which of the two Dockerfiles.
@@ -270,12 +134,28 @@ pub enum VerifyError {
     NoEngine { tried: String },
     #[error("container engine {engine} is not usable: {reason}")]
     EngineUnavailable { engine: Engine, reason: String },
-    #[error("the {which} Dockerfile failed to build:\n{log}")]
-    Build { which: Which, log: String },
+    /// A build failed; `registry` is set when the engine's output shows a registry or image
+    /// name problem, and then the message is what to do (the log stays in `log`).
+    #[error("the {which} Dockerfile failed to build:{}", match registry {
+        Some(p) => format!(" {p}"),
+        None => format!("\n{log}"),
+    })]
+    Build {
+        which: Which,
+        log: String,
+        registry: Option<RegistryProblem>,
+    },
     #[error("could not run the {which} image: {message}")]
     Run { which: Which, message: String },
     #[error("could not measure the {which} image: {message}")]
     Inspect { which: Which, message: String },
+    #[error("cannot read the {which} Dockerfile: {message}")]
+    Dockerfile { which: Which, message: String },
+    #[error(
+        "port {port} is already in use on this machine, and {engine} runs containers on the host's network: \
+         stop what listens there, or use another engine"
+    )]
+    PortBusy { port: u16, engine: Engine },
     #[error("{context}: {source}")]
     Io {
         context: String,
@@ -289,447 +169,141 @@ fn io_err(context: impl Into<String>) -> impl FnOnce(std::io::Error) -> VerifyEr
     move |source| VerifyError::Io { context, source }
 }
 
-// ------------------------------------------------------------------------------------------------
-// engine discovery
-
-/// Finds a working engine. With `preferred`, checks only that one. Otherwise tries, in order: Docker (only when
-/// `docker info` succeeds: a `docker` CLI without a daemon does not count), Podman, Buildah.
-pub fn find_engine(preferred: Option<Engine>) -> Result<Engine, VerifyError> {
-    if let Some(e) = preferred {
-        return probe(e)
-            .map(|()| e)
-            .map_err(|reason| VerifyError::EngineUnavailable { engine: e, reason });
-    }
-    let mut tried = Vec::new();
-    for e in Engine::ALL {
-        match probe(e) {
-            Ok(()) => return Ok(e),
-            Err(reason) => tried.push(format!("{e} ({reason})")),
-        }
-    }
-    Err(VerifyError::NoEngine {
-        tried: tried.join(", "),
-    })
-}
-
-fn probe(e: Engine) -> Result<(), String> {
-    let args: &[&str] = match e {
-        Engine::Docker => &["info", "--format", "{{.ServerVersion}}"],
-        Engine::Podman => &["version"],
-        Engine::Buildah => &["version"],
-    };
-    let mut cmd = Command::new(e.program());
-    cmd.args(args);
-    match run_with_timeout(cmd, Some(Duration::from_secs(20))) {
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => Err("not installed".to_string()),
-        Err(err) => Err(err.to_string()),
-        Ok(out) if out.timed_out => Err(format!("`{} {}` did not answer in 20 s", e.program(), args[0])),
-        Ok(out) if out.exit_code == Some(0) => Ok(()),
-        Ok(out) => {
-            let msg = out
-                .stderr
-                .lines()
-                .find(|l| !l.trim().is_empty())
-                .unwrap_or("")
-                .trim()
-                .to_string();
-            Err(match e {
-                Engine::Docker => format!("`docker info` failed, no daemon? {msg}"),
-                _ => format!("`{} {}` failed: {msg}", e.program(), args[0]),
-            })
-        }
-    }
-}
-
-// ------------------------------------------------------------------------------------------------
-// verify
-
-/// Builds `original_dockerfile` and `rewritten_text` (written to a temporary `Dockerfile.dockslim` outside the
-/// context) in `context`, runs both images with `opts.timeout`, measures them, removes them, and reports.
-/// A failed build is an error ([`VerifyError::Build`]); different behaviour is a report whose
-/// [`VerifyReport::passed`] is false.
-pub fn verify(
-    original_dockerfile: &Path,
-    rewritten_text: &str,
-    context: &Path,
-    opts: &VerifyOptions,
-) -> Result<VerifyReport, VerifyError> {
-    let engine = find_engine(opts.engine)?;
-    let mut session = Session::new(engine)?;
-    let rewritten_path = session.tmp_dir.join("Dockerfile.dockslim");
-    std::fs::write(&rewritten_path, rewritten_text)
-        .map_err(io_err(format!("cannot write {}", rewritten_path.display())))?;
-
-    let original_tag = session.tag("original");
-    session.build(Which::Original, original_dockerfile, context, &original_tag)?;
-    let rewritten_tag = session.tag("rewritten");
-    session.build(Which::Rewritten, &rewritten_path, context, &rewritten_tag)?;
-
-    let before_bytes = session.image_size(Which::Original, &original_tag)?;
-    let after_bytes = session.image_size(Which::Rewritten, &rewritten_tag)?;
-    let original = session.run(Which::Original, &original_tag, opts)?;
-    let rewritten = session.run(Which::Rewritten, &rewritten_tag, opts)?;
-    drop(session); // removes images, containers and the temporary directory
-    Ok(VerifyReport {
-        engine,
-        before_bytes,
-        after_bytes,
-        original,
-        rewritten,
-    })
-}
-
-/// Everything made during one verification; removed on drop.
-struct Session {
-    engine: Engine,
-    id: String,
-    tmp_dir: PathBuf,
-    images: Vec<String>,
-    containers: Vec<String>,
-}
-
-static SESSION_COUNTER: AtomicU32 = AtomicU32::new(0);
-
-impl Session {
-    fn new(engine: Engine) -> Result<Self, VerifyError> {
-        let nanos = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.subsec_nanos())
-            .unwrap_or(0);
-        let id = format!(
-            "{}-{}-{:x}",
-            std::process::id(),
-            SESSION_COUNTER.fetch_add(1, Ordering::Relaxed),
-            nanos
-        );
-        let tmp_dir = std::env::temp_dir().join(format!("dockslim-verify-{id}"));
-        std::fs::create_dir_all(&tmp_dir).map_err(io_err(format!("cannot create {}", tmp_dir.display())))?;
-        Ok(Session {
-            engine,
-            id,
-            tmp_dir,
-            images: Vec::new(),
-            containers: Vec::new(),
-        })
-    }
-
-    fn tag(&self, which: &str) -> String {
-        format!("localhost/dockslim-verify:{}-{which}", self.id)
-    }
-
-    fn cmd(&self) -> Command {
-        Command::new(self.engine.program())
-    }
-
-    fn build(&mut self, which: Which, dockerfile: &Path, context: &Path, tag: &str) -> Result<(), VerifyError> {
-        let mut cmd = self.cmd();
-        match self.engine {
-            Engine::Buildah => {
-                cmd.args(["bud", "--layers=false", "--rm", "--force-rm"]);
-            }
-            // BuildKit (docker) removes its build containers by itself
-            Engine::Docker => {
-                cmd.arg("build");
-            }
-            Engine::Podman => {
-                cmd.args(["build", "--layers=false", "--rm", "--force-rm"]);
-            }
-        }
-        cmd.arg("-f").arg(dockerfile).arg("-t").arg(tag).arg(context);
-        self.images.push(tag.to_string()); // removed on drop even if the build fails half-way
-        let out = run_with_timeout(cmd, None).map_err(io_err(format!("cannot start {}", self.engine.program())))?;
-        if out.exit_code != Some(0) {
-            let mut log = out.stdout;
-            if !out.stderr.is_empty() {
-                if !log.is_empty() && !log.ends_with('\n') {
-                    log.push('\n');
-                }
-                log.push_str(&out.stderr);
-            }
-            return Err(VerifyError::Build {
-                which,
-                log: tail_lines(&log, 60).join("\n"),
-            });
-        }
-        Ok(())
-    }
-
-    fn image_size(&self, which: Which, image: &str) -> Result<u64, VerifyError> {
-        let inspect_err = |message: String| VerifyError::Inspect { which, message };
-        let mut cmd = self.cmd();
-        match self.engine {
-            Engine::Docker | Engine::Podman => {
-                cmd.args(["image", "inspect", "--format", "{{.Size}}", image]);
-            }
-            Engine::Buildah => {
-                cmd.args(["inspect", "--type", "image", "--format", "{{.Manifest}}", image]);
-            }
-        }
-        let out = run_with_timeout(cmd, Some(Duration::from_secs(120))).map_err(|e| inspect_err(e.to_string()))?;
-        if out.exit_code != Some(0) {
-            return Err(inspect_err(out.stderr.trim().to_string()));
-        }
-        match self.engine {
-            Engine::Docker | Engine::Podman => out
-                .stdout
-                .trim()
-                .parse::<u64>()
-                .map_err(|e| inspect_err(format!("unexpected size `{}`: {e}", out.stdout.trim()))),
-            Engine::Buildah => manifest_layers_size(&out.stdout)
-                .ok_or_else(|| inspect_err("no layer sizes in the image manifest".to_string())),
-        }
-    }
-
-    fn run(&mut self, which: Which, image: &str, opts: &VerifyOptions) -> Result<RunOutcome, VerifyError> {
-        match self.engine {
-            Engine::Docker | Engine::Podman => {
-                let name = format!("dockslim-verify-{}-{which}", self.id);
-                self.containers.push(name.clone());
-                let mut cmd = self.cmd();
-                cmd.args(["run", "--rm", "--name", &name])
-                    .args(&opts.run_args)
-                    .arg(image);
-                let out = run_with_timeout(cmd, Some(opts.timeout)).map_err(|e| VerifyError::Run {
-                    which,
-                    message: e.to_string(),
-                })?;
-                Ok(out)
-            }
-            Engine::Buildah => {
-                let argv = self.buildah_argv(which, image)?;
-                let mut from = self.cmd();
-                from.args(["from", "--pull=never", "-q", image]);
-                let out = self.step(which, from, Duration::from_secs(600), "buildah from")?;
-                let container = out.stdout.trim().to_string();
-                self.containers.push(container.clone());
-                let mut cmd = self.cmd();
-                cmd.arg("run")
-                    .args(&opts.run_args)
-                    .arg(&container)
-                    .arg("--")
-                    .args(&argv);
-                let out = run_with_timeout(cmd, Some(opts.timeout)).map_err(|e| VerifyError::Run {
-                    which,
-                    message: e.to_string(),
-                })?;
-                self.remove_container(&container);
-                Ok(out)
-            }
-        }
-    }
-
-    /// Runs an engine step that must succeed; failing to start or a non-zero exit is a `Run`
-    /// error naming the step.
-    fn step(&self, which: Which, cmd: Command, timeout: Duration, what: &str) -> Result<RunOutcome, VerifyError> {
-        let out = run_with_timeout(cmd, Some(timeout)).map_err(|e| VerifyError::Run {
-            which,
-            message: e.to_string(),
-        })?;
-        if out.exit_code != Some(0) {
-            return Err(VerifyError::Run {
-                which,
-                message: format!("{what}: {}", out.stderr.trim()),
-            });
-        }
-        Ok(out)
-    }
-
-    /// ENTRYPOINT + CMD of a buildah image (buildah 1.28's templates have no `json`: NUL-separated strings).
-    fn buildah_argv(&self, which: Which, image: &str) -> Result<Vec<String>, VerifyError> {
-        const FORMAT: &str = r#"{{range .OCIv1.Config.Entrypoint}}{{printf "%s\x00" .}}{{end}}{{printf "\x01"}}{{range .OCIv1.Config.Cmd}}{{printf "%s\x00" .}}{{end}}"#;
-        let mut cmd = self.cmd();
-        cmd.args(["inspect", "--type", "image", "--format", FORMAT, image]);
-        let out = self.step(which, cmd, Duration::from_secs(120), "buildah inspect")?;
-        let text = out.stdout.trim_end_matches('\n');
-        let (entrypoint, cmd) = text.split_once('\u{1}').ok_or_else(|| VerifyError::Run {
-            which,
-            message: format!("unexpected output of buildah inspect: {text:?}"),
-        })?;
-        let argv: Vec<String> = [entrypoint, cmd]
-            .iter()
-            .flat_map(|part| part.split_terminator('\0').map(str::to_string))
-            .collect();
-        if argv.is_empty() {
-            return Err(VerifyError::Run {
-                which,
-                message: "the image has neither ENTRYPOINT nor CMD".to_string(),
-            });
-        }
-        Ok(argv)
-    }
-
-    fn remove_container(&mut self, c: &str) {
-        let mut cmd = self.cmd();
-        match self.engine {
-            Engine::Buildah => cmd.args(["rm", c]),
-            Engine::Docker | Engine::Podman => cmd.args(["rm", "-f", c]),
-        };
-        let _ = run_with_timeout(cmd, Some(Duration::from_secs(120)));
-        self.containers.retain(|x| x != c);
-    }
-}
-
-impl Drop for Session {
-    fn drop(&mut self) {
-        for c in std::mem::take(&mut self.containers) {
-            self.remove_container(&c);
-        }
-        for image in std::mem::take(&mut self.images).into_iter().rev() {
-            let mut cmd = self.cmd();
-            cmd.args(["rmi", "-f", &image]);
-            let _ = run_with_timeout(cmd, Some(Duration::from_secs(120)));
-        }
-        let _ = std::fs::remove_dir_all(&self.tmp_dir);
-    }
-}
-
-// ------------------------------------------------------------------------------------------------
-// helpers
-
-/// Runs a command with stdin closed, capturing stdout/stderr; kills its whole process group at `timeout`.
-fn run_with_timeout(mut cmd: Command, timeout: Option<Duration>) -> std::io::Result<RunOutcome> {
-    use std::os::unix::process::CommandExt;
-    cmd.stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .process_group(0);
-    let mut child = cmd.spawn()?;
-    let out_reader = spawn_reader(child.stdout.take());
-    let err_reader = spawn_reader(child.stderr.take());
-    let start = Instant::now();
-    let mut timed_out = false;
-    let status = loop {
-        if let Some(status) = child.try_wait()? {
-            break status;
-        }
-        if timeout.is_some_and(|t| start.elapsed() >= t) {
-            timed_out = true;
-            kill_group(&mut child);
-            break child.wait()?;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    let stdout = out_reader.join().unwrap_or_default();
-    let stderr = err_reader.join().unwrap_or_default();
-    Ok(RunOutcome {
-        exit_code: if timed_out { None } else { status.code() },
-        stdout,
-        stderr,
-        timed_out,
-    })
-}
-
-fn spawn_reader<R: Read + Send + 'static>(pipe: Option<R>) -> std::thread::JoinHandle<String> {
-    std::thread::spawn(move || {
-        let mut buf = Vec::new();
-        if let Some(mut p) = pipe {
-            let _ = p.read_to_end(&mut buf);
-        }
-        String::from_utf8_lossy(&buf).into_owned()
-    })
-}
-
-fn kill_group(child: &mut Child) {
-    let pgid = child.id();
-    // SIGTERM to the group, a moment to stop, then SIGKILL (std has no killpg: use kill(1))
-    let signal = |sig: &str| {
-        let _ = Command::new("kill")
-            .args(["-s", sig, "--", &format!("-{pgid}")])
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status();
-    };
-    signal("TERM");
-    let deadline = Instant::now() + Duration::from_secs(3);
-    while Instant::now() < deadline {
-        if let Ok(Some(_)) = child.try_wait() {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    signal("KILL");
-    let _ = child.kill();
-}
-
-/// Sum of the `size` fields of the `layers` array of an OCI/Docker image manifest.
-fn manifest_layers_size(manifest: &str) -> Option<u64> {
-    let start = manifest.find("\"layers\"")?;
-    let rest = &manifest[start + "\"layers\"".len()..];
-    let open = rest.find('[')?;
-    let body = &rest[open + 1..];
-    // find the matching ']' (skipping strings)
-    let (mut depth, mut in_str, mut esc, mut end) = (0i32, false, false, None);
-    for (i, ch) in body.char_indices() {
-        if in_str {
-            match (esc, ch) {
-                (true, _) => esc = false,
-                (false, '\\') => esc = true,
-                (false, '"') => in_str = false,
-                _ => {}
-            }
-            continue;
-        }
-        match ch {
-            '"' => in_str = true,
-            '[' | '{' => depth += 1,
-            '}' => depth -= 1,
-            ']' if depth == 0 => {
-                end = Some(i);
-                break;
-            }
-            ']' => depth -= 1,
-            _ => {}
-        }
-    }
-    let layers = &body[..end?];
-    let mut total = 0u64;
-    let mut rest = layers;
-    while let Some(pos) = rest.find("\"size\"") {
-        rest = &rest[pos + "\"size\"".len()..];
-        let after_colon = rest.trim_start().strip_prefix(':')?.trim_start();
-        let digits: String = after_colon.chars().take_while(|c| c.is_ascii_digit()).collect();
-        total += digits.parse::<u64>().ok()?;
-    }
-    Some(total)
-}
-
-fn human_bytes(b: u64) -> String {
-    const UNITS: [&str; 5] = ["B", "kB", "MB", "GB", "TB"];
-    let mut v = b as f64;
-    let mut u = 0;
-    while v >= 1000.0 && u < UNITS.len() - 1 {
-        v /= 1000.0;
-        u += 1;
-    }
-    if u == 0 {
-        format!("{b} B")
-    } else {
-        format!("{v:.1} {}", UNITS[u])
-    }
-}
-
 fn tail_lines(s: &str, n: usize) -> Vec<&str> {
     let lines: Vec<&str> = s.lines().collect();
     lines[lines.len().saturating_sub(n)..].to_vec()
 }
 
-/// A short hint at where two outputs first differ.
-fn diff_hint(original: &str, rewritten: &str) -> String {
-    let (a, b): (Vec<&str>, Vec<&str>) = (original.lines().collect(), rewritten.lines().collect());
-    let first = (0..a.len().max(b.len())).find(|&i| a.get(i) != b.get(i)).unwrap_or(0);
-    let show = |l: Option<&&str>| match l {
-        Some(l) => format!("{l:?}"),
-        None => "(no line)".to_string(),
+/// One image made from one Dockerfile, and what was learnt from it.
+struct Side {
+    tag: String,
+    info: engine::ImageInfo,
+    env: Vec<(String, String)>,
+}
+
+/// Builds `original_dockerfile` and the `candidate` in `context`, probes both images as
+/// `opts` says, compares them by `rules`, removes everything, and reports. A failed build is
+/// an error ([`VerifyError::Build`]); a difference is a report whose
+/// [`VerifyReport::passed`] is false.
+pub fn verify(
+    original_dockerfile: &Path,
+    candidate: Candidate<'_>,
+    context: &Path,
+    rules: &Rules,
+    opts: &VerifyOptions,
+) -> Result<VerifyReport, VerifyError> {
+    // the files first: a bad one is said before any engine is looked for
+    let read = |which: Which, p: &Path| {
+        std::fs::read_to_string(p).map_err(|e| VerifyError::Dockerfile {
+            which,
+            message: format!("{}: {e}", p.display()),
+        })
     };
-    format!(
-        "stdout first differs at line {} ({} vs {} lines):\n  original:  {}\n  rewritten: {}\n",
-        first + 1,
-        a.len(),
-        b.len(),
-        show(a.get(first)),
-        show(b.get(first))
-    )
+    let env_of = |which: Which, text: &str| {
+        compare::dockerfile_env(text).map_err(|message| VerifyError::Dockerfile { which, message })
+    };
+    let original_env = env_of(Which::Original, &read(Which::Original, original_dockerfile)?)?;
+    let candidate_text = match candidate {
+        Candidate::Text(t) => t.to_string(),
+        Candidate::File(p) => read(Which::Rewritten, p)?,
+    };
+    let rewritten_env = env_of(Which::Rewritten, &candidate_text)?;
+
+    let engine = find_engine(opts.engine)?;
+    let mut session = engine::Session::new(engine)?;
+    let candidate_path: PathBuf = match candidate {
+        Candidate::Text(t) => {
+            let p = session.tmp_dir.join("Dockerfile.dockslim");
+            std::fs::write(&p, t).map_err(io_err(format!("cannot write {}", p.display())))?;
+            p
+        }
+        Candidate::File(p) => p.to_path_buf(),
+    };
+
+    let mut build = |which: Which, file: &Path, env: Vec<(String, String)>| -> Result<Side, VerifyError> {
+        let tag = session.tag(which);
+        session.build(which, file, context, &tag)?;
+        let info = session.inspect(which, &tag)?;
+        Ok(Side { tag, info, env })
+    };
+    let original = build(Which::Original, original_dockerfile, original_env)?;
+    let rewritten = build(Which::Rewritten, &candidate_path, rewritten_env)?;
+
+    let dirs = compare::app_dirs(&original.info.config);
+    let ports = if opts.ports.is_empty() {
+        original.info.config.tcp_ports()
+    } else {
+        opts.ports.clone()
+    };
+    let mut plan = run::Plan {
+        ports,
+        paths: Vec::new(),
+        timeout: opts.timeout,
+        ready_timeout: opts.ready_timeout,
+        request_timeout: Duration::from_secs(15),
+    };
+    let (original_files, original_run) = probe(&mut session, Which::Original, &original, &dirs, &mut plan, opts)?;
+    let (rewritten_files, rewritten_run) = probe(&mut session, Which::Rewritten, &rewritten, &dirs, &mut plan, opts)?;
+    drop(session); // removes images, containers and the temporary directory
+
+    let files = compare::files_check(&dirs, &original_files, &rewritten_files, &rules.build_only);
+    let inputs = compare::ConfigInputs {
+        original_env: &original.env,
+        rewritten_env: &rewritten.env,
+        original_passwd: original_files.passwd.as_deref(),
+        rewritten_passwd: rewritten_files.passwd.as_deref(),
+        announced: &rules.announced,
+    };
+    let config = compare::config_diffs(&original.info.config, &rewritten.info.config, &inputs);
+    Ok(VerifyReport {
+        engine,
+        before_bytes: original.info.size,
+        after_bytes: rewritten.info.size,
+        ports: plan.ports,
+        paths: plan.paths,
+        original: original_run,
+        rewritten: rewritten_run,
+        files,
+        config,
+    })
+}
+
+/// Lists one image's application files, then runs it. The requests are chosen from the
+/// original's files (`plan.paths` is empty until then) and sent alike to both.
+fn probe(
+    session: &mut engine::Session,
+    which: Which,
+    side: &Side,
+    dirs: &[String],
+    plan: &mut run::Plan,
+    opts: &VerifyOptions,
+) -> Result<(files::Listing, Observed), VerifyError> {
+    let mut list_dirs = dirs.to_vec();
+    let workdir = side.info.config.workdir_or_root().to_string();
+    let covered = dirs.iter().any(|d| *d == workdir || files::is_under(&workdir, d));
+    if which == Which::Original && opts.static_files && !covered {
+        // the static directories of a WORKDIR that is not an application directory (`/`)
+        let base = workdir.trim_end_matches('/');
+        list_dirs.extend(run::STATIC_DIRS.iter().map(|d| format!("{base}/{d}")));
+    }
+    let c = session.create(which, &side.tag, &plan.ports, &opts.run_args)?;
+    let listing = run::list_files(session, which, &c, &list_dirs)?;
+    if which == Which::Original && !plan.ports.is_empty() && plan.paths.is_empty() {
+        let none = files::Listing::default();
+        plan.paths = run::requests(&opts.paths, if opts.static_files { &listing } else { &none }, &workdir);
+    }
+    let observed = run::exercise(session, which, &c, &side.info.config, &opts.run_args, plan);
+    session.remove(&c);
+    // the files check compares the application directories only
+    let listing = files::Listing {
+        entries: listing
+            .entries
+            .into_iter()
+            .filter(|e| dirs.iter().any(|d| files::is_under(e, d)))
+            .collect(),
+        passwd: listing.passwd,
+    };
+    Ok((listing, observed?))
 }
 
 #[cfg(test)]
@@ -737,91 +311,48 @@ mod tests {
     use super::*;
 
     #[test]
-    fn engine_parses_and_prints() {
-        assert_eq!("Buildah".parse::<Engine>().unwrap(), Engine::Buildah);
-        assert_eq!(Engine::Docker.to_string(), "docker");
-        assert!("rkt".parse::<Engine>().is_err());
+    fn registry_failures_read_as_what_to_do() {
+        let e = VerifyError::Build {
+            which: Which::Original,
+            log: "STEP 1/4: FROM golang:1.22\nError: ... short-name \"golang:1.22\" did not resolve".into(),
+            registry: engine::registry_problem("short-name \"golang:1.22\" did not resolve to an alias"),
+        };
+        let text = e.to_string();
+        assert!(text.starts_with("the original Dockerfile failed to build: `golang:1.22` is a short image name"));
+        assert!(!text.contains('\n') && !text.contains("STEP 1/4"), "{text}");
+        let e = VerifyError::Build {
+            which: Which::Rewritten,
+            log: "COPY failed".into(),
+            registry: None,
+        };
+        assert_eq!(e.to_string(), "the rewritten Dockerfile failed to build:\nCOPY failed");
     }
 
     #[test]
-    fn layer_sizes_are_summed() {
-        let m = r#"{"schemaVersion":2,"config":{"digest":"sha256:aa","size":481},"layers":[{"mediaType":"x","digest":"sha256:bb","size":3027456},{"digest":"sha256:cc","size": 100,"annotations":{"a":"]"}}],"annotations":{}}"#;
-        assert_eq!(manifest_layers_size(m), Some(3027556));
-        assert_eq!(manifest_layers_size(r#"{"layers":[]}"#), Some(0));
-        assert_eq!(manifest_layers_size("{}"), None);
-    }
-
-    fn report(a: RunOutcome, b: RunOutcome, before: u64, after: u64) -> VerifyReport {
-        VerifyReport {
-            engine: Engine::Buildah,
-            before_bytes: before,
-            after_bytes: after,
-            original: a,
-            rewritten: b,
-        }
-    }
-
-    fn ok(out: &str) -> RunOutcome {
-        RunOutcome {
-            exit_code: Some(0),
-            stdout: out.to_string(),
-            stderr: String::new(),
-            timed_out: false,
-        }
-    }
-
-    #[test]
-    fn verdicts() {
-        let r = report(ok("hi\n"), ok("hi\n"), 1000, 10);
-        assert!(r.passed(), "{r}");
-        assert!(r.to_string().contains("PASS"));
-        let r = report(ok("hi\n"), ok("ho\n"), 1000, 10);
-        assert!(!r.passed());
-        let text = r.to_string();
-        assert!(text.contains("FAIL") && text.contains("line 1"), "{text}");
-        let r = report(ok("hi\n"), ok("hi\n"), 10, 1000);
-        assert!(!r.passed() && r.to_string().contains("larger"));
-        let mut failed = ok("hi\n");
-        failed.exit_code = Some(127);
-        assert!(!report(ok("hi\n"), failed, 1000, 10).passed());
-    }
-
-    #[test]
-    fn timeout_kills_the_process_group() {
-        let mut cmd = Command::new("sh");
-        cmd.args(["-c", "echo start; sleep 30 & sleep 30; echo never"]);
-        let t = Instant::now();
-        let out = run_with_timeout(cmd, Some(Duration::from_millis(300))).unwrap();
-        assert!(out.timed_out && out.exit_code.is_none());
-        assert_eq!(out.stdout, "start\n");
-        assert!(t.elapsed() < Duration::from_secs(10));
-    }
-
-    #[test]
-    fn missing_program_is_not_found() {
-        let err = run_with_timeout(Command::new("dockslim-no-such-program"), None).unwrap_err();
-        assert_eq!(err.kind(), std::io::ErrorKind::NotFound);
-    }
-}
-
-#[cfg(test)]
-mod banner_tests {
-    use super::program_output;
-
-    #[test]
-    fn package_manager_banners_are_not_program_output() {
+    fn rules_of_a_rewrite_and_of_another_file() {
+        let s = Summary {
+            language: crate::detect::Language::Go,
+            builder: "golang:1.22".into(),
+            runtime: "gcr.io/distroless/static-debian12".into(),
+            user: "root".into(),
+            packages: vec![],
+            carried: vec![],
+            dropped: vec!["/app/**/*.go".into()],
+            announced: vec![ConfigChange::Cmd],
+            notes: vec![],
+        };
+        assert_eq!(Rules::of_rewrite(&s).announced, [ConfigChange::Cmd]);
+        let other = Rules::for_other(Some(&s));
         assert_eq!(
-            program_output("\n> app@1.0.0 start\n> node server.js\n\nhello\n"),
-            "hello\n"
+            (other.build_only.as_slice(), other.announced.len()),
+            (["/app/**/*.go".to_string()].as_slice(), 0)
         );
-        assert_eq!(
-            program_output("yarn run v1.22.22\n$ node src/app.js\nhello\nDone in 0.07s.\n"),
-            "hello\n"
-        );
-        assert_eq!(program_output("hello\n> not a banner\n"), "hello\n> not a banner\n");
-        assert_eq!(
-            program_output("> quoted\nline without blank\n"),
-            "> quoted\nline without blank\n"
-        );
+        assert_eq!(Rules::for_other(None), Rules::default());
+    }
+
+    #[test]
+    fn tail_keeps_the_last_lines() {
+        assert_eq!(tail_lines("a\nb\nc\n", 2), ["b", "c"]);
+        assert_eq!(tail_lines("a", 5), ["a"]);
     }
 }
