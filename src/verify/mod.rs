@@ -12,18 +12,15 @@
 //!   exposed ports must match unless the rewrite announced the change;
 //! - **size**: the rewritten image is not larger.
 //!
-//! The parts: [`engine`] (which engine, builds, inspects, containers, their file systems, and
-//! cleaning up), [`run`] (running and probing, with [`http`] and [`files`]), [`compare`] and
-//! [`report`] (the comparisons and the verdict). Every image, container and temporary file
+//! The parts: [`engine`] (engine discovery, builds, inspecting images, containers and their file
+//! systems, cleaning up), [`probe`] (running containers, waiting for a port, HTTP requests, listing
+//! files) and [`report`] (the comparisons and the verdict). Every image, container and temporary file
 //! made here is removed before [`verify`] returns, also on failure.
 
-pub mod compare;
 pub mod engine;
-pub mod files;
-pub mod http;
+pub mod probe;
 mod proc;
 pub mod report;
-pub mod run;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -31,11 +28,14 @@ use std::time::Duration;
 
 use crate::summary::{ConfigChange, Summary};
 
-pub use compare::program_output;
 pub use engine::{Engine, RegistryKind, RegistryProblem, find_engine};
+pub use probe::Observed;
 pub use proc::RunOutcome;
 pub use report::VerifyReport;
-pub use run::Observed;
+pub use report::behaviour::program_output;
+
+use probe::listing::{self, Listing};
+use report::{config, files};
 
 /// How to verify.
 #[derive(Debug, Clone)]
@@ -49,7 +49,7 @@ pub struct VerifyOptions {
     pub timeout: Duration,
     /// Ports to probe the images on as servers; empty: the TCP ports the original EXPOSEs.
     pub ports: Vec<u16>,
-    /// Paths to request besides `/` (and one file of each static directory, see [`run::requests`]).
+    /// Paths to request besides `/` (and files of each static directory, see [`probe::requests`]).
     pub paths: Vec<String>,
     /// Also request one file of each static directory under the WORKDIR.
     pub static_files: bool,
@@ -200,7 +200,7 @@ pub fn verify(
         })
     };
     let env_of = |which: Which, text: &str| {
-        compare::dockerfile_env(text).map_err(|message| VerifyError::Dockerfile { which, message })
+        config::dockerfile_env(text).map_err(|message| VerifyError::Dockerfile { which, message })
     };
     let original_env = env_of(Which::Original, &read(Which::Original, original_dockerfile)?)?;
     let candidate_text = match candidate {
@@ -229,13 +229,13 @@ pub fn verify(
     let original = build(Which::Original, original_dockerfile, original_env)?;
     let rewritten = build(Which::Rewritten, &candidate_path, rewritten_env)?;
 
-    let dirs = compare::app_dirs(&original.info.config);
+    let dirs = files::app_dirs(&original.info.config);
     let ports = if opts.ports.is_empty() {
         original.info.config.tcp_ports()
     } else {
         opts.ports.clone()
     };
-    let mut plan = run::Plan {
+    let mut plan = probe::Plan {
         ports,
         paths: Vec::new(),
         timeout: opts.timeout,
@@ -246,15 +246,15 @@ pub fn verify(
     let (rewritten_files, rewritten_run) = probe(&mut session, Which::Rewritten, &rewritten, &dirs, &mut plan, opts)?;
     drop(session); // removes images, containers and the temporary directory
 
-    let files = compare::files_check(&dirs, &original_files, &rewritten_files, &rules.build_only);
-    let inputs = compare::ConfigInputs {
+    let files = files::files_check(&dirs, &original_files, &rewritten_files, &rules.build_only);
+    let inputs = config::ConfigInputs {
         original_env: &original.env,
         rewritten_env: &rewritten.env,
         original_passwd: original_files.passwd.as_deref(),
         rewritten_passwd: rewritten_files.passwd.as_deref(),
         announced: &rules.announced,
     };
-    let config = compare::config_diffs(&original.info.config, &rewritten.info.config, &inputs);
+    let config = config::config_diffs(&original.info.config, &rewritten.info.config, &inputs);
     Ok(VerifyReport {
         engine,
         before_bytes: original.info.size,
@@ -275,31 +275,31 @@ fn probe(
     which: Which,
     side: &Side,
     dirs: &[String],
-    plan: &mut run::Plan,
+    plan: &mut probe::Plan,
     opts: &VerifyOptions,
-) -> Result<(files::Listing, Observed), VerifyError> {
+) -> Result<(Listing, Observed), VerifyError> {
     let mut list_dirs = dirs.to_vec();
     let workdir = side.info.config.workdir_or_root().to_string();
-    let covered = dirs.iter().any(|d| *d == workdir || files::is_under(&workdir, d));
+    let covered = dirs.iter().any(|d| *d == workdir || listing::is_under(&workdir, d));
     if which == Which::Original && opts.static_files && !covered {
         // the static directories of a WORKDIR that is not an application directory (`/`)
         let base = workdir.trim_end_matches('/');
-        list_dirs.extend(run::STATIC_DIRS.iter().map(|d| format!("{base}/{d}")));
+        list_dirs.extend(probe::STATIC_DIRS.iter().map(|d| format!("{base}/{d}")));
     }
     let c = session.create(which, &side.tag, &plan.ports, &opts.run_args)?;
-    let listing = run::list_files(session, which, &c, &list_dirs)?;
+    let listing = probe::list_files(session, which, &c, &list_dirs)?;
     if which == Which::Original && !plan.ports.is_empty() && plan.paths.is_empty() {
-        let none = files::Listing::default();
-        plan.paths = run::requests(&opts.paths, if opts.static_files { &listing } else { &none }, &workdir);
+        let none = Listing::default();
+        plan.paths = probe::requests(&opts.paths, if opts.static_files { &listing } else { &none }, &workdir);
     }
-    let observed = run::exercise(session, which, &c, &side.info.config, &opts.run_args, plan);
+    let observed = probe::exercise(session, which, &c, &side.info.config, &opts.run_args, plan);
     session.remove(&c);
     // the files check compares the application directories only
-    let listing = files::Listing {
+    let listing = Listing {
         entries: listing
             .entries
             .into_iter()
-            .filter(|e| dirs.iter().any(|d| files::is_under(e, d)))
+            .filter(|e| dirs.iter().any(|d| listing::is_under(e, d)))
             .collect(),
         passwd: listing.passwd,
     };

@@ -1,12 +1,17 @@
-//! The report of one verification: the sizes, what each image did, the files check, the config
-//! differences, and the verdict, with one line per reason it failed.
+//! The report of one verification: the comparisons ([`behaviour`], [`files`], [`config`]) and
+//! the verdict, with the sizes, what each image did, and one line per reason it failed.
 
 use std::fmt;
 
-use super::compare::{self, ConfigDiff, FilesCheck};
-use super::engine::Engine;
-use super::run::Observed;
-use super::tail_lines;
+pub mod behaviour;
+pub mod config;
+pub mod files;
+
+use crate::verify::engine::Engine;
+use crate::verify::probe::Observed;
+use crate::verify::tail_lines;
+use config::ConfigDiff;
+use files::FilesCheck;
 
 /// At most this many dropped files are named in a line.
 const NAMED_FILES: usize = 8;
@@ -34,7 +39,7 @@ pub struct VerifyReport {
 impl VerifyReport {
     /// How the two images behaved differently (run or served), one line each.
     pub fn behaviour_problems(&self) -> Vec<String> {
-        compare::behaviour_problems(&self.original, &self.rewritten, self.ports.first().copied())
+        behaviour::behaviour_problems(&self.original, &self.rewritten, self.ports.first().copied())
     }
 
     /// Same exit code and program output, or the same answers from the servers.

@@ -5,11 +5,14 @@
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use super::engine::{Container, ImageConfig, Session};
-use super::files::{self, Listing};
-use super::http::{self, HttpError, Knock, Response};
-use super::proc::{Background, RunOutcome, run_with_timeout};
-use super::{VerifyError, Which};
+pub mod http;
+pub mod listing;
+
+use crate::verify::engine::{Container, ImageConfig, Session};
+use crate::verify::proc::{Background, RunOutcome, run_with_timeout};
+use crate::verify::{VerifyError, Which};
+use http::{HttpError, Knock, Response};
+use listing::Listing;
 
 /// Directories whose files a web server typically serves, under its working directory.
 pub const STATIC_DIRS: [&str; 9] = [
@@ -66,7 +69,7 @@ pub const FILES_PER_STATIC_DIR: usize = 4;
 
 /// The paths to request: `/`, then `extra` (a leading `/` added when missing), then files of
 /// each static directory `listing` holds under `workdir` (one of each file extension, see
-/// [`pick_static_files`]), both under the directory's name and at the root (`/static/style.css`
+/// `pick_static_files`), both under the directory's name and at the root (`/static/style.css`
 /// and `/style.css`: servers mount them either way).
 pub fn requests(extra: &[String], listing: &Listing, workdir: &str) -> Vec<String> {
     let mut out = vec!["/".to_string()];
@@ -146,7 +149,7 @@ pub fn list_files(session: &mut Session, which: Which, c: &Container, dirs: &[St
     };
     match session.mount(which, c)? {
         Some(root) => {
-            let listing = files::list_mounted(&root, dirs).map_err(fail);
+            let listing = listing::list_mounted(&root, dirs).map_err(fail);
             session.unmount(c);
             listing
         }
@@ -160,7 +163,7 @@ pub fn list_files(session: &mut Session, which: Which, c: &Container, dirs: &[St
                 .stdout
                 .take()
                 .ok_or_else(|| fail(std::io::Error::other("no stdout")))?;
-            let listing = files::list_tar(stdout, dirs);
+            let listing = listing::list_tar(stdout, dirs);
             let status = child.wait().map_err(fail)?;
             if !status.success() {
                 return Err(fail(std::io::Error::other(format!(
