@@ -17,7 +17,7 @@ case "${1:-}" in
     if ! up; then
       command -v dockerd >/dev/null || { log "no dockerd (apt-get install docker.io)"; exit 1; }
       setsid dockerd --data-root "$D/root" --exec-root "$D/exec" --pidfile "$D/dockerd.pid" -H "$DOCKER_HOST" \
-        > "$D/dockerd.log" 2>&1 < /dev/null &
+        > "$D/dockerd.log" 2>&1 < /dev/null 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&- &  # no inherited fds: a held build lock would never be released
       for _ in $(seq 60); do up && break; sleep 0.5; done
       up || { log "dockerd did not start; last lines of $D/dockerd.log:"; tail -n 20 "$D/dockerd.log" >&2; exit 1; }
       log "dockerd $(docker info --format '{{.ServerVersion}}') answers at $DOCKER_HOST"

@@ -30,15 +30,24 @@ impl RunOutcome {
         }
     }
 
-    /// The last non-blank line of stderr, trimmed (empty when there is none).
+    /// The last non-blank line of stderr that the program wrote, trimmed (empty when there is
+    /// none): what an engine adds about the run itself is skipped (buildah's `subprocess exited
+    /// with status 1`, `Error: exit status 1`).
     pub fn last_stderr_line(&self) -> &str {
         self.stderr
             .lines()
             .rev()
             .map(str::trim)
-            .find(|l| !l.is_empty())
+            .find(|l| !l.is_empty() && !is_engine_noise(l))
             .unwrap_or("")
     }
+}
+
+/// A line an engine prints about how the container's process ended, not the program's own.
+fn is_engine_noise(line: &str) -> bool {
+    line.starts_with("subprocess exited ")
+        || line.starts_with("Error: exit status ")
+        || line.starts_with("error running container: ")
 }
 
 /// Runs a command with stdin closed, capturing stdout/stderr; kills its whole process group at `timeout`.
@@ -182,6 +191,13 @@ mod tests {
         assert_eq!(out.exit_code, Some(7));
         assert_eq!((out.stdout.as_str(), out.stderr.as_str()), ("out\n", "err\nlast err\n"));
         assert_eq!(out.last_stderr_line(), "last err");
+        let buildah = RunOutcome {
+            stderr: "listen tcp :80: bind: permission denied\nsubprocess exited with status 1\n\
+                     subprocess exited with status 1\nError: exit status 1\n"
+                .into(),
+            ..RunOutcome::default()
+        };
+        assert_eq!(buildah.last_stderr_line(), "listen tcp :80: bind: permission denied");
         assert_eq!(out.status_text(), "exit 7");
     }
 
