@@ -242,8 +242,8 @@ pub fn verify(
         ready_timeout: opts.ready_timeout,
         request_timeout: Duration::from_secs(15),
     };
-    let (original_files, original_run) = probe(&mut session, Which::Original, &original, &dirs, &mut plan, opts)?;
-    let (rewritten_files, rewritten_run) = probe(&mut session, Which::Rewritten, &rewritten, &dirs, &mut plan, opts)?;
+    let (original_files, original_run) = examine(&mut session, Which::Original, &original, &dirs, &mut plan, opts)?;
+    let (rewritten_files, rewritten_run) = examine(&mut session, Which::Rewritten, &rewritten, &dirs, &mut plan, opts)?;
     drop(session); // removes images, containers and the temporary directory
 
     let files = files::files_check(&dirs, &original_files, &rewritten_files, &rules.build_only);
@@ -270,7 +270,7 @@ pub fn verify(
 
 /// Lists one image's application files, then runs it. The requests are chosen from the
 /// original's files (`plan.paths` is empty until then) and sent alike to both.
-fn probe(
+fn examine(
     session: &mut engine::Session,
     which: Which,
     side: &Side,
