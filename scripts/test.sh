@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it: format, lint, unit + snapshot + CLI + property tests,
 # the pre-commit hook through the real pre-commit, `cargo publish --dry-run`, then the
-# end-to-end suite that builds every example's original and rewritten image with
-# buildah (installing buildah and building the stand-in base images first, if missing).
+# end-to-end suite: `dockslim verify` with buildah, podman and (when a Docker daemon can
+# start here) docker, and every example's original and rewritten image built and run or served
+# with buildah (installing buildah, podman and docker.io and building the stand-in base images
+# first, if missing).
 #
 #   bash scripts/test.sh            everything
 #   bash scripts/test.sh --no-e2e   skip the image builds (a quick local loop)
@@ -33,8 +35,17 @@ if [ $e2e = 1 ]; then
   cargo build --release
   step "stand-in base images (scripts/testbed.sh)"
   bash scripts/testbed.sh
-  step "dockslim verify against buildah"
-  DOCKSLIM_E2E=1 cargo test --release --test verify -- --nocapture
-  step "end-to-end: build and run every example (scripts/e2e.sh)"
+  step "a private Docker daemon for verify's docker path (scripts/testbed/docker.sh)"
+  docker_e2e=0
+  if out=$(bash scripts/testbed/docker.sh start) && eval "$out" \
+    && bash scripts/testbed/docker.sh load docker.io/library/alpine:3.20; then
+    docker_e2e=1
+    trap 'bash scripts/testbed/docker.sh stop' EXIT
+  else
+    echo "no Docker daemon: the docker path of dockslim verify is covered by its unit tests only"
+  fi
+  step "dockslim verify with buildah, podman and docker (tests/verify.rs)"
+  DOCKSLIM_E2E=1 DOCKSLIM_E2E_DOCKER=$docker_e2e cargo test --release --test verify -- --nocapture
+  step "end-to-end: build and run or serve every example (scripts/e2e.sh)"
   DOCKSLIM=target/release/dockslim bash scripts/e2e.sh
 fi

@@ -28,6 +28,9 @@ T_START=$(now)
 install_deps() {
   local need=() p
   command -v buildah >/dev/null || need+=(buildah)
+  command -v podman >/dev/null || need+=(podman)   # verify's podman path (same store, see env.sh)
+  command -v runc >/dev/null || need+=(runc)       # podman's OCI runtime here (env.sh)
+  command -v dockerd >/dev/null || need+=(docker.io) # verify's docker path (testbed/docker.sh)
   command -v mmdebstrap >/dev/null || need+=(mmdebstrap)
   for p in busybox-static musl; do dpkg -s $p >/dev/null 2>&1 || need+=($p); done
   command -v python3 >/dev/null || need+=(python3)

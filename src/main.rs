@@ -47,6 +47,15 @@ Examples:
     dockslim split --check $(git ls-files '*Dockerfile')"
 );
 
+const VERIFY_EXIT_HELP: &str = "\
+Exit codes:
+  0  pass: the rewrite (or --against OTHER) builds, behaves like the original (same exit code
+     and stdout, or the same answers from the server), drops no application file the program
+     may read, changes the config only as announced, and is not larger
+  1  the rewrite fails verification (each reason on its own line), or does not build
+  2  error: the original does not build, no engine, a registry or image name problem, a bad file
+  3  the file is left as is (nothing to verify; not with --against)";
+
 /// Prints one line on stderr in a single write (stderr is unbuffered; `eprintln!` would write
 /// each formatted piece on its own).
 macro_rules! say {
@@ -70,7 +79,9 @@ enum Cmd {
     /// Split Dockerfiles into a builder and a slim runtime stage (prints a diff by default).
     #[command(after_help = SPLIT_HELP)]
     Split(SplitArgs),
-    /// Build the original and the rewritten image, run both, and compare output and size.
+    /// Build the original and the rewritten image, run or serve both, and compare behaviour,
+    /// application files, config and size.
+    #[command(after_help = VERIFY_EXIT_HELP)]
     Verify(VerifyArgs),
     /// Generate shell completions or man pages from this command line.
     #[command(hide = true, subcommand)]
@@ -161,12 +172,33 @@ struct VerifyArgs {
     /// Container engine to use [default: the first of docker, podman, buildah that works].
     #[arg(long, value_enum)]
     engine: Option<EngineArg>,
+    /// Compare the original with this Dockerfile instead of dockslim's rewrite (a hand-written
+    /// split, an older dockslim output). Nothing counts as announced; build-only files are those of
+    /// dockslim's own split of the original.
+    #[arg(long, value_name = "OTHER")]
+    against: Option<PathBuf>,
     /// Arguments passed to the container run (one string, split on whitespace).
     #[arg(long, value_name = "ARGS", allow_hyphen_values = true)]
     run_args: Option<String>,
-    /// Seconds each container may run.
+    /// Seconds a program may run (a server is stopped after its requests instead).
     #[arg(long, value_name = "SECS", default_value_t = 30)]
     timeout: u64,
+    /// Probe the images as servers on this port [default: the TCP ports the original EXPOSEs].
+    /// Repeatable; requests go to the first.
+    #[arg(long = "port", value_name = "N")]
+    ports: Vec<u16>,
+    /// A path to GET from the servers besides `/`. Repeatable.
+    #[arg(long = "path", value_name = "P")]
+    paths: Vec<String>,
+    /// Do not request a file of each static directory (static/, public/, assets/, ...).
+    #[arg(long)]
+    no_static: bool,
+    /// Seconds a server may take until its port accepts connections.
+    #[arg(long, value_name = "SECS", default_value_t = 60)]
+    ready_timeout: u64,
+    /// Show the engine's own output after a registry or image name error.
+    #[arg(short, long)]
+    verbose: bool,
     #[command(flatten)]
     common: Common,
 }
@@ -322,20 +354,28 @@ fn print(out: &mut impl Write, chunks: Vec<Chunk>) {
 }
 
 fn verify(args: VerifyArgs) -> u8 {
-    use dockslim::verify::{self as v, Engine, VerifyOptions};
+    use dockslim::verify::{self as v, Candidate, Engine, Rules, VerifyOptions};
     let req = args.common.request(false);
     let path = args.path.clone().unwrap_or_else(|| PathBuf::from("Dockerfile"));
     let report = app::process(&path, &req);
-    let (display, new) = match report {
+    let (display, rewrite) = match report {
         FileReport::Failed { display, message } => {
             say!("{display}: error: {message}");
             return 2;
         }
-        FileReport::LeftAsIs { display, reason, .. } => {
+        FileReport::LeftAsIs { display, reason, .. } if args.against.is_none() => {
             say!("{display}: left as is: {reason}; nothing to verify");
             return 3;
         }
-        FileReport::Changed { display, new, .. } => (display, new),
+        FileReport::LeftAsIs { display, .. } => (display, None),
+        FileReport::Changed {
+            display, new, summary, ..
+        } => (display, Some((new, summary))),
+    };
+    let (candidate, rules) = match (&args.against, &rewrite) {
+        (Some(other), own) => (Candidate::File(other), Rules::for_other(own.as_ref().map(|(_, s)| s))),
+        (None, Some((new, summary))) => (Candidate::Text(new), Rules::of_rewrite(summary)),
+        (None, None) => return 3,
     };
     let Ok(file) = app::resolve_path(&path) else { return 2 };
     let context = args.common.context.clone().unwrap_or_else(|| match file.parent() {
@@ -353,25 +393,43 @@ fn verify(args: VerifyArgs) -> u8 {
             .map(|s| s.split_whitespace().map(str::to_string).collect())
             .unwrap_or_default(),
         timeout: std::time::Duration::from_secs(args.timeout),
+        ports: args.ports,
+        paths: args.paths,
+        static_files: !args.no_static,
+        ready_timeout: std::time::Duration::from_secs(args.ready_timeout),
     };
-    match v::verify(&file, &new, &context, &opts) {
+    match v::verify(&file, candidate, &context, &rules, &opts) {
         Ok(report) => {
             println!("{display}:\n{report}");
             if report.passed() { 0 } else { 1 }
         }
-        // The rewrite itself not building is a failed verification, not a tool error.
-        Err(
-            e @ v::VerifyError::Build {
-                which: v::Which::Rewritten,
-                ..
-            },
-        ) => {
-            say!("{display}: verify failed: {e}");
-            1
-        }
         Err(e) => {
-            say!("{display}: error: {e}");
-            2
+            // The rewrite itself not building is a failed verification, not a tool error
+            // (unless the engine could not fetch an image: then nothing was verified).
+            let code = match &e {
+                v::VerifyError::Build {
+                    which: v::Which::Rewritten,
+                    registry: None,
+                    ..
+                } => 1,
+                _ => 2,
+            };
+            let what = if code == 1 { "verify failed" } else { "error" };
+            say!("{display}: {what}: {e}");
+            if let v::VerifyError::Build {
+                log, registry: Some(_), ..
+            } = &e
+            {
+                if args.verbose {
+                    say!("  the engine's output:");
+                    for line in log.lines() {
+                        say!("    {line}");
+                    }
+                } else {
+                    say!("  (--verbose shows the engine's output)");
+                }
+            }
+            code
         }
     }
 }

@@ -558,3 +558,58 @@ fn nonroot_flag_and_config_key() {
             .stderr(predicate::str::contains("runs as 65532:65532"));
     }
 }
+
+#[test]
+fn verify_help_lists_its_checks_flags_and_exit_codes() {
+    let out = dockslim().args(["verify", "--help"]).assert().success();
+    let text = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    for want in [
+        "--against <OTHER>",
+        "--port <N>",
+        "--path <P>",
+        "--ready-timeout <SECS>",
+        "--verbose",
+        "Exit codes:",
+        "0  pass",
+        "1  the rewrite fails verification",
+        "2  error:",
+        "a registry or image name problem",
+        "3  the file is left as is",
+    ] {
+        assert!(text.contains(want), "verify --help lacks {want:?}:\n{text}");
+    }
+}
+
+#[test]
+fn verify_without_building_anything() {
+    let dir = TempDir::new().unwrap();
+    // left as is: nothing to verify, exit 3 (no engine needed)
+    fs::write(dir.path().join("Dockerfile"), "FROM alpine:3.20\nCMD [\"true\"]\n").unwrap();
+    dockslim()
+        .args(["verify"])
+        .arg(dir.path())
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains("left as is").and(predicate::str::contains("nothing to verify")));
+    // --against a file that does not exist: an error (2), said before any engine is looked for
+    let project = go_project();
+    dockslim()
+        .args(["verify", "--engine", "buildah", "--against"])
+        .arg(project.path().join("missing.Dockerfile"))
+        .arg(project.path())
+        .assert()
+        .code(2)
+        .stderr(
+            predicate::str::contains("cannot read the rewritten Dockerfile")
+                .and(predicate::str::contains("missing.Dockerfile")),
+        );
+    // --against a file that is not a Dockerfile
+    fs::write(project.path().join("broken.Dockerfile"), "RUN echo no FROM\n").unwrap();
+    dockslim()
+        .args(["verify", "--engine", "buildah", "--against"])
+        .arg(project.path().join("broken.Dockerfile"))
+        .arg(project.path())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("cannot read the rewritten Dockerfile"));
+}

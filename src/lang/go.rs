@@ -567,8 +567,16 @@ fn pattern_mains(input: &Input<'_, '_>, pattern: &str, dir: &str) -> Vec<String>
             }
             // Any other main package (GOPATH mode too) is named after its directory in the image.
             let rel = d.strip_prefix(root.as_str()).unwrap_or(&d).trim_start_matches('/');
-            let image_dir = if rel.is_empty() { dir.to_string() } else { absolute(dir, rel) };
-            image_dir.rsplit('/').next().filter(|s| !s.is_empty()).map(str::to_string)
+            let image_dir = if rel.is_empty() {
+                dir.to_string()
+            } else {
+                absolute(dir, rel)
+            };
+            image_dir
+                .rsplit('/')
+                .next()
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
         })
         .collect()
 }

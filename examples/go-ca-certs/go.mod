@@ -1,0 +1,3 @@
+module example.com/ca-certs
+
+go 1.22

@@ -1,0 +1,3 @@
+module example.com/static-server
+
+go 1.22
