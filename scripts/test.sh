@@ -5,6 +5,9 @@
 # start here) docker, and every example's original and rewritten image built and run or served
 # with buildah (installing buildah, podman and docker.io and building the stand-in base images
 # first, if missing).
+# The stand-ins are checked against what the real images hold (scripts/testbed-audit.sh). The
+# image steps build and run containers: on a shared machine, under the build lock
+# (flock /var/tmp/dockslim-build.lock ...).
 #
 #   bash scripts/test.sh            everything
 #   bash scripts/test.sh --no-e2e   skip the image builds (a quick local loop)
@@ -35,6 +38,8 @@ if [ $e2e = 1 ]; then
   cargo build --release
   step "stand-in base images (scripts/testbed.sh)"
   bash scripts/testbed.sh
+  step "stand-ins against the real images (scripts/testbed-audit.sh)"
+  bash scripts/testbed-audit.sh
   step "a private Docker daemon for verify's docker path (scripts/testbed/docker.sh)"
   docker_e2e=0
   if out=$(bash scripts/testbed/docker.sh start) && eval "$out" \

@@ -14,7 +14,8 @@
 # Store: $DOCKSLIM_TB (default /var/tmp/dockslim-testbed; vfs driver, ~3 GB). Idempotent: present images are kept.
 # If images are missing and $DOCKSLIM_TB/oci/TAGS exists, they are loaded from that cache instead of being rebuilt.
 # The Rust stand-in is tagged rust:1.82 but holds the host's stable toolchain; the alpine stand-in is Debian's
-# busybox-static + musl with no apk repository. See scripts/testbed/NN-*.sh for how each one is made.
+# busybox-static + musl with no apk repository. See scripts/testbed/NN-*.sh for how each one is made, and
+# scripts/testbed-audit.sh for what each one holds compared with the real image.
 set -euo pipefail
 HERE=$(cd "$(dirname "$(readlink -f "$0")")" && pwd)/testbed
 . "$HERE/env.sh"
@@ -57,11 +58,11 @@ check_toolchains() { # only needed when building (not when loading from a cache)
 STEPS=(
   "10-debian-slim:1:docker.io/library/debian:bookworm-slim"
   "20-distroless:1:gcr.io/distroless/cc:nonroot"
-  "60-alpine:1:docker.io/library/alpine:3.20"
-  "30-golang:2:docker.io/library/golang:1.22"
-  "35-golang-alpine:2:docker.io/library/golang:1.22-alpine"
-  "40-rust:1:docker.io/library/rust:1.82"
-  "50-node:1:docker.io/library/node:20"
+  "60-alpine:2:docker.io/library/alpine:3.20"
+  "30-golang:3:docker.io/library/golang:1.22"
+  "35-golang-alpine:3:docker.io/library/golang:1.22-alpine"
+  "40-rust:2:docker.io/library/rust:1.82"
+  "50-node:2:docker.io/library/node:20"
 )
 STAMP=localhost/dockslim-testbed/stamp
 # SOURCE ALIAS... : extra names for a stand-in (rewrites pick e.g. alpine:X.Y from golang:*-alpineX.Y)
@@ -70,7 +71,8 @@ ALIASES=(
   "docker.io/library/alpine:3.20 docker.io/library/alpine:3 docker.io/library/alpine:latest docker.io/library/alpine:3.19 docker.io/library/alpine:3.18 docker.io/library/alpine:3.17"
   "docker.io/library/golang:1.22 docker.io/library/golang:1.22-bookworm docker.io/library/golang:1.22.12 docker.io/library/golang:1.22.12-bookworm docker.io/library/golang:1.21 docker.io/library/golang:1.21-bookworm docker.io/library/golang:1.23 docker.io/library/golang:1.23-bookworm"
   "docker.io/library/golang:1.22-alpine docker.io/library/golang:1.22-alpine3.20 docker.io/library/golang:1.22.12-alpine"
-  "docker.io/library/rust:1.82 docker.io/library/rust:1.82-bookworm docker.io/library/rust:1.82.0 docker.io/library/rust:1 docker.io/library/rust:1.82-slim docker.io/library/rust:1.82-slim-bookworm"
+  "docker.io/library/rust:1.82 docker.io/library/rust:1.82-bookworm docker.io/library/rust:1.82.0 docker.io/library/rust:1"
+  "docker.io/library/rust:1.82-slim docker.io/library/rust:1.82-slim-bookworm docker.io/library/rust:1.82.0-slim"
   "docker.io/library/node:20 docker.io/library/node:20-bookworm"
   "docker.io/library/node:20-slim docker.io/library/node:20-bookworm-slim"
 )

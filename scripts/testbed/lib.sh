@@ -20,3 +20,50 @@ STD_PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 log() { echo "[$(date +%T)] $*" >&2; }
 # tag_all SRC TAG...: add tags (full names) to an existing image
 tag_all() { local src=$1; shift; [ $# -eq 0 ] || buildah tag "$src" "$@"; }
+
+# The apt package sets of docker-library/buildpack-deps for bookworm (debian/bookworm/curl, scm and the full
+# debian/bookworm Dockerfile): golang:1.22 is buildpack-deps:bookworm-scm (CURL + SCM), rust:1.82 and node:20 are
+# buildpack-deps:bookworm (CURL + SCM + FULL). Installed with --no-install-recommends, as upstream does.
+BPD_CURL="ca-certificates curl gnupg netbase sq wget"
+BPD_SCM="git mercurial openssh-client subversion procps"
+BPD_FULL="autoconf automake bzip2 dpkg-dev file g++ gcc imagemagick libbz2-dev libc6-dev libcurl4-openssl-dev libdb-dev
+  libevent-dev libffi-dev libgdbm-dev libglib2.0-dev libgmp-dev libjpeg-dev libkrb5-dev liblzma-dev libmagickcore-dev
+  libmagickwand-dev libmaxminddb-dev libncurses5-dev libncursesw5-dev libpng-dev libpq-dev libreadline-dev libsqlite3-dev
+  libssl-dev libtool libwebp-dev libxml2-dev libxslt-dev libyaml-dev make patch unzip xz-utils zlib1g-dev
+  default-libmysqlclient-dev"
+# apt_install CONTAINER PKG...: install Debian packages in a working container, without recommends, lists removed after.
+apt_install() {
+  local c=$1; shift
+  buildah run "$c" -- sh -c 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null &&
+    rm -rf /var/lib/apt/lists/*' sh "$@"
+}
+# go_zoneinfo_zip ZONEINFO_DIR OUT.zip: $GOROOT/lib/time/zoneinfo.zip as the Go distribution ships it (every TZif zone
+# file by its name, stored uncompressed, which is the only form package time reads), made from a zoneinfo directory
+# (Debian's tzdata): the toolchain here is Debian's, whose golang package does not ship that file.
+go_zoneinfo_zip() {
+  python3 - "$1" "$2" <<'PY'
+import os, sys, zipfile
+src, out = sys.argv[1], sys.argv[2]
+names = []
+for d, dirs, files in os.walk(src):
+    rel = os.path.relpath(d, src)
+    if rel == ".":
+        dirs[:] = [x for x in dirs if x not in ("posix", "right")]
+    for f in files:
+        p = os.path.join(d, f)
+        if os.path.islink(p) and os.path.isabs(os.readlink(p)):
+            continue  # e.g. localtime -> /etc/localtime: not a zone, and outside the tree
+        with open(p, "rb") as fh:
+            if fh.read(4) == b"TZif":
+                names.append(os.path.normpath(os.path.join(rel, f)))
+names.sort()
+if "US/Eastern" not in names or "Europe/Berlin" not in names:
+    sys.exit("go_zoneinfo_zip: %s lacks US/Eastern or Europe/Berlin" % src)
+with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as z:
+    for n in names:
+        info = zipfile.ZipInfo(n, date_time=(1980, 1, 1, 0, 0, 0))
+        with open(os.path.join(src, n), "rb") as fh:
+            z.writestr(info, fh.read(), zipfile.ZIP_STORED)
+print("go_zoneinfo_zip: %d zones -> %s" % (len(names), out))
+PY
+}
