@@ -192,20 +192,23 @@ cause() {
 import re, sys
 log = open(sys.argv[1], encoding="utf-8", errors="replace").read()
 known = [
-    (r"proxy\.golang\.org|sum\.golang\.org|go: .*dial tcp|go: .*i/o timeout", "needs the Go module proxy (not reachable here)"),
-    (r"no longer supported|`cargo install` .* no longer", "old `cargo install` without --path (rejected by today's cargo)"),
+    (r"binaries\.prisma\.sh", "Prisma downloads its engines from binaries.prisma.sh (not reachable here)"),
+    (r"requires go >= ([0-9.]+) \(running go ([0-9.]+)", "go.mod needs Go >= {0}; the stand-in for this golang tag is Go {1}"),
+    (r"proxy\.golang\.org|sum\.golang\.org", "needs the Go module proxy (not reachable here)"),
+    (r"install the binaries from the package in current working directory is no longer supported", "old `cargo install` without --path (rejected by today's cargo)"),
     (r"unable to select packages|ERROR: unable to select", "apk package missing from the alpine stand-in (no apk index)"),
-    (r"Unable to locate package|E: Package '[^']*' has no installation candidate", "apt package not found"),
-    (r"npm (?:ERR!|error) code EUSAGE|npm ci` can only install packages when your package.json and package-lock", "`npm ci` without a matching lockfile"),
-    (r"ERR_PNPM_[A-Z_]+", None),
-    (r"no such file or directory|COPY failed|copier: stat", None),
+    (r"Unable to locate package|has no installation candidate", "apt package not found"),
+    (r'copier: stat: "([^"]+)"', "COPY of {0}, which the builder stage does not have"),
+    (r'STEP "RUN ([^ "]+)[^"]*": exit status 127', "`{0}` is not installed where the RUN step runs (exit 127)"),
+    (r"ENOTFOUND (?:codeload\.)?github\.com|hostname: 'github\.com'|request to https://codeload\.github\.com", "a dependency is downloaded from github.com (not reachable here)"),
+    (r"Corepack is about to download (\S+)", "corepack could not download {0}"),
+    (r'Run "npm help ci"|npm (?:ERR!|error) code EUSAGE', "`npm ci` refused: no package-lock.json in the context"),
+    (r"(ERR_PNPM_[A-Z_]+)(?:[^\n]*\n){1,3}\s*(?:╰─▶|\|)?\s*([^\n]*)", "{0}: {1}"),
 ]
 for pat, text in known:
     m = re.search(pat, log)
     if m:
-        if text: print(text); sys.exit()
-        line = log[:m.end()].rsplit("\n", 1)[-1] + log[m.end():].split("\n", 1)[0]
-        print(line.strip()[:200]); sys.exit()
+        print(re.sub(r"\s+", " ", text.format(*m.groups()))[:200]); sys.exit()
 lines = [l.strip() for l in log.split("\n") if l.strip()]
 pats = [r"^error(\[E\d+\])?:", r"npm (ERR!|error) (?!code|A complete log|\s*$)", r"^Error:", r"\berror\b", r"failed"]
 for p in pats:
