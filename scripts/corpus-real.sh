@@ -331,10 +331,10 @@ if [ -n "$RESULTS" ]; then
   touch "$RESULTS"
   new=$WORK/results.new
   { [ ${#ROWS[@]} -gt 0 ] && printf '%s\n' "${ROWS[@]}"; } >"$WORK/rows"
-  awk -F'\t' 'NR == FNR { redo[$1 "\t" $3] = 1; next } !(($1 "\t" $3) in redo)' "$WORK/rows" "$RESULTS" >"$new"
+  awk -F'\t' 'FILENAME == ARGV[1] { redo[$1 "\t" $3] = 1; next } !(($1 "\t" $3) in redo)' "$WORK/rows" "$RESULTS" >"$new"
   cat "$WORK/rows" >>"$new"
   # manifest order
-  awk -F'\t' 'NR == FNR { if ($1 !~ /^#/ && $1 != "") order[$1 "\t" $3] = ++i; next } { print ((($1 "\t" $3) in order) ? order[$1 "\t" $3] : 99999) "\t" $0 }' \
+  awk -F'\t' 'FILENAME == ARGV[1] { if ($1 !~ /^#/ && $1 != "") order[$1 "\t" $3] = ++i; next } { print ((($1 "\t" $3) in order) ? order[$1 "\t" $3] : 99999) "\t" $0 }' \
     "$MANIFEST" "$new" | sort -n -k1,1 | cut -f2- >"$RESULTS"
 fi
 if [ -n "$MARKDOWN" ]; then
