@@ -65,14 +65,17 @@ STEPS=(
   "50-node:2:docker.io/library/node:20"
 )
 STAMP=localhost/dockslim-testbed/stamp
-# SOURCE ALIAS... : extra names for a stand-in (rewrites pick e.g. alpine:X.Y from golang:*-alpineX.Y)
+# SOURCE ALIAS... : extra names for a stand-in (rewrites pick e.g. alpine:X.Y from golang:*-alpineX.Y). The tags
+# of other versions (golang:latest, golang:1.16-alpine, rust:1.59.0, ...) name the same toolchain (Go 1.22.12, the
+# host's stable Rust), so the real-project scoreboard can build them; a project that needs another version fails
+# to build, and the scoreboard says so (corpus-real.sh names "go.mod needs Go >= X").
 ALIASES=(
   "docker.io/library/debian:bookworm-slim docker.io/library/debian:12-slim docker.io/library/debian:stable-slim"
-  "docker.io/library/alpine:3.20 docker.io/library/alpine:3 docker.io/library/alpine:latest docker.io/library/alpine:3.19 docker.io/library/alpine:3.18 docker.io/library/alpine:3.17"
-  "docker.io/library/golang:1.22 docker.io/library/golang:1.22-bookworm docker.io/library/golang:1.22.12 docker.io/library/golang:1.22.12-bookworm docker.io/library/golang:1.21 docker.io/library/golang:1.21-bookworm docker.io/library/golang:1.23 docker.io/library/golang:1.23-bookworm"
-  "docker.io/library/golang:1.22-alpine docker.io/library/golang:1.22-alpine3.20 docker.io/library/golang:1.22.12-alpine"
-  "docker.io/library/rust:1.82 docker.io/library/rust:1.82-bookworm docker.io/library/rust:1.82.0 docker.io/library/rust:1"
-  "docker.io/library/rust:1.82-slim docker.io/library/rust:1.82-slim-bookworm docker.io/library/rust:1.82.0-slim"
+  "docker.io/library/alpine:3.20 docker.io/library/alpine:3 docker.io/library/alpine:latest docker.io/library/alpine:3.19 docker.io/library/alpine:3.18 docker.io/library/alpine:3.17 docker.io/library/alpine:3.21 docker.io/library/alpine:3.11"
+  "docker.io/library/golang:1.22 docker.io/library/golang:1.22-bookworm docker.io/library/golang:1.22.12 docker.io/library/golang:1.22.12-bookworm docker.io/library/golang:1.21 docker.io/library/golang:1.21-bookworm docker.io/library/golang:1.23 docker.io/library/golang:1.23-bookworm docker.io/library/golang:latest docker.io/library/golang:1 docker.io/library/golang:1.24.1 docker.io/library/golang:1.21.5 docker.io/library/golang:1.21.1 docker.io/library/golang:1.21.0-bookworm"
+  "docker.io/library/golang:1.22-alpine docker.io/library/golang:1.22-alpine3.20 docker.io/library/golang:1.22.12-alpine docker.io/library/golang:alpine docker.io/library/golang:1.23-alpine docker.io/library/golang:1.23-alpine3.21 docker.io/library/golang:1.22.8-alpine3.20 docker.io/library/golang:1.21.5-alpine3.18 docker.io/library/golang:1.21.1-alpine3.18 docker.io/library/golang:1.20-alpine docker.io/library/golang:1.16-alpine docker.io/library/golang:1.11-alpine docker.io/library/golang:alpine3.11"
+  "docker.io/library/rust:1.82 docker.io/library/rust:1.82-bookworm docker.io/library/rust:1.82.0 docker.io/library/rust:1 docker.io/library/rust:latest docker.io/library/rust:1.79.0 docker.io/library/rust:1.75.0 docker.io/library/rust:1.59.0"
+  "docker.io/library/rust:1.82-slim docker.io/library/rust:1.82-slim-bookworm docker.io/library/rust:1.82.0-slim docker.io/library/rust:slim docker.io/library/rust:1-slim"
   "docker.io/library/node:20 docker.io/library/node:20-bookworm"
   "docker.io/library/node:20-slim docker.io/library/node:20-bookworm-slim"
 )

@@ -137,6 +137,9 @@ pub struct Program {
     /// What stays behind by a rule that is not a removal (devDependencies after a prune), as
     /// absolute globs.
     pub dropped_globs: Vec<String>,
+    /// Absolute directories the build steps fill (`node_modules` after an install), where a
+    /// start command may find its program.
+    pub made: Vec<String>,
     /// Remarks for the summary.
     pub notes: Vec<String>,
 }
@@ -162,6 +165,7 @@ impl Program {
             own: Vec::new(),
             system_data: true,
             dropped_globs: Vec::new(),
+            made: Vec::new(),
             notes: Vec::new(),
         }
     }

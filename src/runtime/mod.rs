@@ -151,6 +151,7 @@ fn start_program_produced(input: &Input<'_, '_>, prog: &Program, run: &RunComman
         .rsplit_once('/')
         .map_or("/", |(d, _)| if d.is_empty() { "/" } else { d });
     let produced = prog.artifacts.iter().any(|a| a.from == path || a.to == path)
+        || prog.made.iter().any(|d| files::under(&path, d))
         || context_source(input, &path, split + 1).is_some_and(|rel| !crate::lang::dockerignored(input.ctx, &rel))
         || model.copies.iter().any(|c| c.index <= split && (c.heredoc || c.url) && files::under(&path, c.dest.trim_end_matches('/')))
         || model.ops.iter().any(|o| {

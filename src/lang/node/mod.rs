@@ -81,6 +81,9 @@ pub fn analyze(input: &Input<'_, '_>, tpl: &Template) -> Result<Program, Skip> {
     p.packages = native_packages(tpl, &pkg, libc);
     p.executes = scan_execs(input.ctx, &sources(input, &pkg.dir), &tpl.exec_calls);
     p.own = own_programs(tpl, &pkg, &start);
+    if steps.installed {
+        p.made.push(absolute(&pkg.app, "node_modules"));
+    }
     let app = App {
         pkg: &pkg,
         steps: &steps,

@@ -129,6 +129,11 @@ fn manifest_image_dir(input: &Input<'_, '_>, c: &Cargo, site: &Site<'_>) -> Resu
             ))
         }
         (None, Some(p)) => Ok(absolute(&site.cwd, p)),
+        (None, None) if c.sub == "install" && c.crates.is_empty() => Err(format!(
+            "`cargo install` {} names no crate and no --path (cargo no longer installs the current \
+             directory that way: `cargo install --path .`)",
+            site.at(input)
+        )),
         (None, None) if c.sub == "install" => Err(format!(
             "`cargo install` {} installs {} from a registry, not this project",
             site.at(input),
@@ -393,6 +398,11 @@ mod tests {
                     "`cargo install` in the start command installs ripgrep, fd-find from a registry, not this project"
                         .into()
                 )
+            );
+            assert!(
+                dir("cargo install")
+                    .unwrap_err()
+                    .contains("names no crate and no --path")
             );
             assert_eq!(ctx_dir_for(input, "/app", 3).as_deref(), Some(""));
             assert_eq!(ctx_dir_for(input, "/elsewhere", 3), None);
