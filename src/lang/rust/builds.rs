@@ -273,18 +273,8 @@ mod tests {
     use super::*;
     use crate::context::MemContext;
     use crate::lang::testing::{with_input, words};
-    use crate::template::TemplateSet;
 
-    fn tpl() -> &'static Template {
-        &TemplateSet::builtin().rust
-    }
-
-    /// A package `app` with one binary.
-    fn app() -> MemContext {
-        MemContext::new()
-            .with("Cargo.toml", "[package]\nname = \"app\"\nversion = \"0.1.0\"\n")
-            .with("src/main.rs", "fn main() {}")
-    }
+    use crate::lang::rust::testing::{app, tpl};
 
     /// The paths of what the builds of `df` make, and the problems.
     fn built(df: &str, ctx: &MemContext) -> (Vec<String>, Vec<String>) {

@@ -392,22 +392,32 @@ fn base_facts(input: &Input<'_, '_>, tpl: &Template) -> BaseFacts {
     base
 }
 
+/// Test support for the Rust passes: the built-in template and a one-binary package.
 #[cfg(test)]
-mod tests {
-    use super::*;
+pub(crate) mod testing {
     use crate::context::MemContext;
-    use crate::lang::testing::{with_input, words};
-    use crate::template::{RuntimeKind, TemplateSet};
+    use crate::template::{TemplateSet, rust::Template};
 
-    fn tpl() -> &'static Template {
+    /// The built-in Rust template.
+    pub(crate) fn tpl() -> &'static Template {
         &TemplateSet::builtin().rust
     }
 
-    fn app() -> MemContext {
+    /// A package `app` with one binary.
+    pub(crate) fn app() -> MemContext {
         MemContext::new()
             .with("Cargo.toml", "[package]\nname = \"app\"\nversion = \"0.1.0\"\n")
             .with("src/main.rs", "fn main() {}")
     }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::testing::{app, tpl};
+    use super::*;
+    use crate::context::MemContext;
+    use crate::lang::testing::{with_input, words};
+    use crate::template::RuntimeKind;
 
     /// A lock that links openssl-sys.
     fn with_openssl(ctx: MemContext) -> MemContext {

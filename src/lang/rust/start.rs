@@ -368,17 +368,11 @@ mod tests {
     use crate::context::MemContext;
     use crate::lang::run_command;
     use crate::lang::testing::{with_input, words};
-    use crate::template::TemplateSet;
 
-    fn tpl() -> &'static Template {
-        &TemplateSet::builtin().rust
-    }
+    use crate::lang::rust::testing::tpl;
 
     fn app() -> MemContext {
-        MemContext::new()
-            .with("Cargo.toml", "[package]\nname = \"app\"\nversion = \"0.1.0\"\n")
-            .with("src/main.rs", "fn main() {}")
-            .with("static/index.html", "")
+        crate::lang::rust::testing::app().with("static/index.html", "")
     }
 
     const APP: &str = "FROM rust:1.80\nWORKDIR /app\nCOPY . .\n";

@@ -21,6 +21,19 @@ pub struct ImageConfig {
 }
 
 impl ImageConfig {
+    /// A config for tests: user, workdir, CMD and ENV.
+    #[cfg(test)]
+    pub(crate) fn with(user: &str, workdir: &str, cmd: &[&str], env: &[(&str, &str)]) -> ImageConfig {
+        ImageConfig {
+            user: user.into(),
+            env: env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+            workdir: workdir.into(),
+            entrypoint: vec![],
+            cmd: cmd.iter().map(|s| s.to_string()).collect(),
+            exposed: vec![],
+        }
+    }
+
     /// ENTRYPOINT followed by CMD: what `docker run IMAGE` starts.
     pub fn argv(&self) -> Vec<String> {
         self.entrypoint.iter().chain(&self.cmd).cloned().collect()

@@ -205,14 +205,7 @@ mod tests {
     use super::*;
 
     fn config(user: &str, workdir: &str, argv: &[&str], env: &[(&str, &str)]) -> ImageConfig {
-        ImageConfig {
-            user: user.into(),
-            env: env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
-            workdir: workdir.into(),
-            entrypoint: vec![],
-            cmd: argv.iter().map(|s| s.to_string()).collect(),
-            exposed: vec![],
-        }
+        ImageConfig::with(user, workdir, argv, env)
     }
 
     #[test]
