@@ -97,6 +97,15 @@ fn started_build(
             .iter()
             .flat_map(|b| b.artifacts.iter().map(String::as_str))
             .collect();
+        let same_name = made
+            .iter()
+            .find(|a| !program.contains('/') && a.rsplit('/').next() == Some(program.as_str()));
+        if let Some(a) = same_name {
+            return Err(Skip::Unsupported(format!(
+                "the start command runs `{program}` from the PATH, which does not hold {a} where the build \
+                 writes it: the original cannot start it either (use `./{program}` or the full path)"
+            )));
+        }
         return Err(Skip::Unsupported(format!(
             "the start command runs `{program}`, not the binary the build makes ({})",
             made.last().copied().unwrap_or("none")
@@ -978,6 +987,13 @@ mod tests {
         assert_eq!(
             started(&other, &greeter()).unwrap_err(),
             "the start command runs `/bin/other`, not the binary the build makes (/app)"
+        );
+        // A bare name the PATH cannot find: the original fails the same way.
+        let off_path = format!("{base}RUN go build -o main .\nCMD [\"main\"]\n");
+        assert!(
+            started(&off_path, &greeter())
+                .unwrap_err()
+                .contains("runs `main` from the PATH, which does not hold /src/main")
         );
         let remote = format!("{base}RUN go install example.com/tool@v1\nCMD [\"tool\"]\n");
         assert!(
