@@ -68,9 +68,19 @@ STAMP=localhost/dockslim-testbed/stamp
 # SOURCE ALIAS... : extra names for a stand-in (rewrites pick e.g. alpine:X.Y from golang:*-alpineX.Y). The tags
 # of other versions (golang:latest, golang:1.16-alpine, rust:1.59.0, ...) name the same toolchain (Go 1.22.12, the
 # host's stable Rust), so the real-project scoreboard can build them; a project that needs another version fails
-# to build, and the scoreboard says so (corpus-real.sh names "go.mod needs Go >= X").
+# to build, and the scoreboard says so (corpus-real.sh names "go.mod needs Go >= X"). The builder stand-ins are all
+# bookworm, so the runtimes a rewrite of a bullseye or trixie tag picks (distroless *-debian11/13, debian:*-slim)
+# stand in as their bookworm images too: the pair stays consistent, as the real pair is.
 ALIASES=(
-  "docker.io/library/debian:bookworm-slim docker.io/library/debian:12-slim docker.io/library/debian:stable-slim"
+  "gcr.io/distroless/static-debian12:latest gcr.io/distroless/static-debian11:latest gcr.io/distroless/static-debian13:latest"
+  "gcr.io/distroless/static-debian12:nonroot gcr.io/distroless/static-debian11:nonroot gcr.io/distroless/static-debian13:nonroot"
+  "gcr.io/distroless/base-debian12:latest gcr.io/distroless/base-debian11:latest gcr.io/distroless/base-debian13:latest"
+  "gcr.io/distroless/base-debian12:nonroot gcr.io/distroless/base-debian11:nonroot gcr.io/distroless/base-debian13:nonroot"
+  "gcr.io/distroless/base-nossl-debian12:latest gcr.io/distroless/base-nossl-debian11:latest gcr.io/distroless/base-nossl-debian13:latest"
+  "gcr.io/distroless/base-nossl-debian12:nonroot gcr.io/distroless/base-nossl-debian11:nonroot gcr.io/distroless/base-nossl-debian13:nonroot"
+  "gcr.io/distroless/cc-debian12:latest gcr.io/distroless/cc-debian11:latest gcr.io/distroless/cc-debian13:latest"
+  "gcr.io/distroless/cc-debian12:nonroot gcr.io/distroless/cc-debian11:nonroot gcr.io/distroless/cc-debian13:nonroot"
+  "docker.io/library/debian:bookworm-slim docker.io/library/debian:12-slim docker.io/library/debian:stable-slim docker.io/library/debian:trixie-slim docker.io/library/debian:bullseye-slim"
   "docker.io/library/alpine:3.20 docker.io/library/alpine:3 docker.io/library/alpine:latest docker.io/library/alpine:3.19 docker.io/library/alpine:3.18 docker.io/library/alpine:3.17 docker.io/library/alpine:3.21 docker.io/library/alpine:3.11"
   "docker.io/library/golang:1.22 docker.io/library/golang:1.22-bookworm docker.io/library/golang:1.22.12 docker.io/library/golang:1.22.12-bookworm docker.io/library/golang:1.21 docker.io/library/golang:1.21-bookworm docker.io/library/golang:1.23 docker.io/library/golang:1.23-bookworm docker.io/library/golang:latest docker.io/library/golang:1 docker.io/library/golang:1.24.1 docker.io/library/golang:1.21.5 docker.io/library/golang:1.21.1 docker.io/library/golang:1.21.0-bookworm"
   "docker.io/library/golang:1.22-alpine docker.io/library/golang:1.22-alpine3.20 docker.io/library/golang:1.22.12-alpine docker.io/library/golang:alpine docker.io/library/golang:1.23-alpine docker.io/library/golang:1.23-alpine3.21 docker.io/library/golang:1.22.8-alpine3.20 docker.io/library/golang:1.21.5-alpine3.18 docker.io/library/golang:1.21.1-alpine3.18 docker.io/library/golang:1.20-alpine docker.io/library/golang:1.16-alpine docker.io/library/golang:1.11-alpine docker.io/library/golang:alpine3.11"
