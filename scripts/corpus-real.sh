@@ -153,38 +153,8 @@ PY
 }
 
 # froms DOCKERFILE: "EXT <ref>" for every external image (stage names followed, ARG defaults substituted), refs in the
-# store's spelling (docker.io/library/x:tag); the same reading as scripts/e2e.sh.
-froms() {
-  python3 - "$1" <<'PY'
-import re, sys
-text = open(sys.argv[1], encoding="utf-8", errors="replace").read().replace("\r\n", "\n")
-text = re.sub(r"\\\n", " ", text)
-args, stages, ext = {}, {}, []
-def norm(ref):
-    if ref == "scratch" or "@" in ref: return ref
-    first, _, rest = ref.partition("/")
-    if not rest or ("." not in first and ":" not in first and first != "localhost"):
-        ref = "docker.io/" + (ref if rest else "library/" + ref)
-    return ref if ":" in ref.rsplit("/", 1)[1] else ref + ":latest"
-def subst(s):
-    return re.sub(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?", lambda m: args.get(m.group(1), ""), s)
-for line in text.split("\n"):
-    words = line.strip().split()
-    if not words or words[0].startswith("#"): continue
-    kw = words[0].upper()
-    if kw == "ARG" and not stages and len(words) > 1:
-        k, _, v = words[1].partition("=")
-        args[k] = v.strip("\"'")
-    elif kw == "FROM":
-        ws = [w for w in words[1:] if not w.startswith("--")]
-        if not ws: continue
-        img = subst(ws[0])
-        base = stages.get(img.lower()) or norm(img)
-        if img.lower() not in stages and base not in ext: ext.append(base)
-        if len(ws) >= 3 and ws[1].lower() == "as": stages[ws[2].lower()] = base
-for e in ext: print("EXT", e)
-PY
-}
+# store's spelling (docker.io/library/x:tag): scripts/testbed/froms.py, as scripts/e2e.sh reads them.
+froms() { python3 "$ROOT/scripts/testbed/froms.py" "$1" | grep '^EXT '; }
 
 # cause LOG: one line saying why a build failed, from an engine log (known classes first, then the last error line).
 cause() {
@@ -220,6 +190,18 @@ PY
 }
 
 # ---------------------------------------------------------------------------------------------------------------------
+# results file: replace the rows this run redid (same repository and Dockerfile), keep the others
+merge_results() {
+  touch "$RESULTS"
+  local new=$WORK/results.new
+  { [ ${#ROWS[@]} -gt 0 ] && printf '%s\n' "${ROWS[@]}"; } >"$WORK/rows"
+  awk -F'\t' 'FILENAME == ARGV[1] { redo[$1 "\t" $3] = 1; next } !(($1 "\t" $3) in redo)' "$WORK/rows" "$RESULTS" >"$new"
+  cat "$WORK/rows" >>"$new"
+  # manifest order
+  awk -F'\t' 'FILENAME == ARGV[1] { if ($1 !~ /^#/ && $1 != "") order[$1 "\t" $3] = ++i; next } { print ((($1 "\t" $3) in order) ? order[$1 "\t" $3] : 99999) "\t" $0 }' \
+    "$MANIFEST" "$new" | sort -n -k1,1 | cut -f2- >"$RESULTS.tmp" && mv "$RESULTS.tmp" "$RESULTS"
+}
+
 declare -A COUNT
 ORDER=(verified failed-verify left-as-is original-does-not-build not-checked rewritten split-error not-fetched)
 ROWS=()
@@ -229,6 +211,8 @@ emit() { # emit REPO COMMIT DOCKERFILE LANG OUTCOME REASON
   local why="$6${note:-}"
   printf '%-46s %-5s %-24s %s\n' "$1" "$4" "$5" "$why"
   ROWS+=("$1	$2	$3	$4	$5	$why	$TODAY")
+  # Merge as we go, so an interrupted run keeps the rows it finished.
+  [ -n "$RESULTS" ] && merge_results
 }
 wanted() { # wanted REPO LANG
   local s
@@ -298,7 +282,7 @@ while IFS=$'\t' read -r repo commit df lang ctx what; do
   # 3. verify, under the shared lock, one repository at a time
   echo "[corpus-real $(date +%T)] $repo: waiting for the build lock, then verify (limit ${REPO_TIMEOUT}s)" >&2
   t0=$(date +%s)
-  flock "$LOCK" bash "$SELF" __verify "$W/verify.log" "$src" "$df" "$ctx" "$RUN_TIMEOUT" "$REPO_TIMEOUT"; rc=$?
+  flock -o "$LOCK" bash "$SELF" __verify "$W/verify.log" "$src" "$df" "$ctx" "$RUN_TIMEOUT" "$REPO_TIMEOUT"; rc=$?
   t1=$(date +%s); t_lock=$(cat "$W/verify.log.start" 2>/dev/null || echo "$t0")
   secs="verify $((t1 - t_lock)) s, lock wait $((t_lock - t0)) s"
   [ -n "$keepdir" ] && cp "$W/verify.log" "$keepdir/verify.log"
@@ -326,17 +310,6 @@ for k in "${ORDER[@]}"; do c=${COUNT[$k]:-0}; total=$((total + c)); [ "$c" -gt 0
 echo "${line%,} ($total repositories)"
 
 # ---------------------------------------------------------------------------------------------------------------------
-# results file: replace the rows this run redid (same repository and Dockerfile), keep the others
-if [ -n "$RESULTS" ]; then
-  touch "$RESULTS"
-  new=$WORK/results.new
-  { [ ${#ROWS[@]} -gt 0 ] && printf '%s\n' "${ROWS[@]}"; } >"$WORK/rows"
-  awk -F'\t' 'FILENAME == ARGV[1] { redo[$1 "\t" $3] = 1; next } !(($1 "\t" $3) in redo)' "$WORK/rows" "$RESULTS" >"$new"
-  cat "$WORK/rows" >>"$new"
-  # manifest order
-  awk -F'\t' 'FILENAME == ARGV[1] { if ($1 !~ /^#/ && $1 != "") order[$1 "\t" $3] = ++i; next } { print ((($1 "\t" $3) in order) ? order[$1 "\t" $3] : 99999) "\t" $0 }' \
-    "$MANIFEST" "$new" | sort -n -k1,1 | cut -f2- >"$RESULTS"
-fi
 if [ -n "$MARKDOWN" ]; then
   src=${RESULTS:-$WORK/rows}; [ -n "$RESULTS" ] || printf '%s\n' "${ROWS[@]}" >"$src"
   echo
