@@ -11,28 +11,36 @@
 #
 #   bash scripts/test.sh            everything
 #   bash scripts/test.sh --no-e2e   skip the image builds (a quick local loop)
+#   bash scripts/test.sh --e2e-only only the image builds (after a --no-e2e run of the same tree)
 set -euo pipefail
 cd "$(dirname "$(readlink -f "$0")")/.."
-e2e=1
-[ "${1:-}" = "--no-e2e" ] && e2e=0
+e2e=1 quick=1
+case "${1:-}" in
+  --no-e2e) e2e=0 ;;
+  --e2e-only) quick=0 ;;
+  "") ;;
+  *) echo "usage: bash scripts/test.sh [--no-e2e | --e2e-only]" >&2; exit 2 ;;
+esac
 step() { printf '\n== %s\n' "$*"; }
 
-step "cargo fmt --check"
-cargo fmt --all -- --check
-step "cargo clippy"
-cargo clippy --all-targets -- -D warnings
-step "cargo test"
-cargo test --all-targets
-cargo test --doc
-step "pre-commit end to end (pre-commit from PyPI in target/tools-venv)"
-venv=target/tools-venv
-if ! "$venv/bin/pre-commit" --version >/dev/null 2>&1; then
-  python3 -m venv "$venv"
-  "$venv/bin/pip" install --quiet 'pre-commit>=4,<5'
+if [ $quick = 1 ]; then
+  step "cargo fmt --check"
+  cargo fmt --all -- --check
+  step "cargo clippy"
+  cargo clippy --all-targets -- -D warnings
+  step "cargo test"
+  cargo test --all-targets
+  cargo test --doc
+  step "pre-commit end to end (pre-commit from PyPI in target/tools-venv)"
+  venv=target/tools-venv
+  if ! "$venv/bin/pre-commit" --version >/dev/null 2>&1; then
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install --quiet 'pre-commit>=4,<5'
+  fi
+  PRE_COMMIT="$PWD/$venv/bin/pre-commit" cargo test --test precommit -- --ignored
+  step "cargo publish --dry-run"
+  cargo publish --dry-run --locked --allow-dirty
 fi
-PRE_COMMIT="$PWD/$venv/bin/pre-commit" cargo test --test precommit -- --ignored
-step "cargo publish --dry-run"
-cargo publish --dry-run --locked --allow-dirty
 if [ $e2e = 1 ]; then
   step "release build"
   cargo build --release
