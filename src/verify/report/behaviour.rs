@@ -38,9 +38,24 @@ pub fn program_output(stdout: &str) -> &str {
     s
 }
 
-/// Same program output (stdout without a package manager's banner).
+/// Same program output (stdout without a package manager's banner), in the same order or in
+/// another ([`reordered`]).
 pub fn same_stdout(a: &RunOutcome, b: &RunOutcome) -> bool {
-    program_output(&a.stdout) == program_output(&b.stdout)
+    program_output(&a.stdout) == program_output(&b.stdout) || reordered(a, b)
+}
+
+/// The same lines of program output in another order: what a program prints in an order that
+/// varies from run to run (threads, or a hash map's iteration order, as Rocket's list of
+/// response headers at start-up), not a difference the rewrite made.
+pub fn reordered(a: &RunOutcome, b: &RunOutcome) -> bool {
+    let (x, y) = (program_output(&a.stdout), program_output(&b.stdout));
+    if x == y {
+        return false;
+    }
+    let (mut xs, mut ys): (Vec<&str>, Vec<&str>) = (x.lines().collect(), y.lines().collect());
+    xs.sort_unstable();
+    ys.sort_unstable();
+    xs == ys
 }
 
 /// How two runs of a program differ: how they ended, then their output.
@@ -230,6 +245,12 @@ mod tests {
     fn runs_compare_by_end_and_output() {
         assert!(run_problems(&ok("hi\n"), &ok("hi\n")).is_empty());
         assert_eq!(run_problems(&ok("hi\n"), &ok("ho\n")), ["stdout differs"]);
+        // The same lines in another order are the same output; another line is not.
+        assert!(run_problems(&ok("a\nb\nc\n"), &ok("b\na\nc\n")).is_empty());
+        assert!(reordered(&ok("a\nb\n"), &ok("b\na\n")));
+        assert!(!reordered(&ok("a\nb\n"), &ok("a\nb\n")));
+        assert_eq!(run_problems(&ok("a\nb\n"), &ok("b\nb\n")), ["stdout differs"]);
+        assert_eq!(run_problems(&ok("a\nb\n"), &ok("b\n")), ["stdout differs"]);
         let mut failed = ok("");
         failed.exit_code = Some(1);
         failed.stderr = "loading\nno CA certificates in the system pool\n".into();
