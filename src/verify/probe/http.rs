@@ -46,6 +46,22 @@ pub enum Knock {
     Answers,
     /// A server accepted the connection but said nothing within the wait (not HTTP, or slow).
     Silent,
+    /// Accepted, then closed or reset without a byte: a program whose handler fails (a panic
+    /// per request), or a port-forwarding proxy in front of a port that is still closed.
+    HungUp,
+}
+
+impl Knock {
+    /// Whether a program listens there. A hang-up counts only where nothing stands between
+    /// the host and the container (`direct`: buildah's host network), since docker's and
+    /// podman's port forwarding hang up while the container's own port is still closed.
+    pub fn is_open(self, direct: bool) -> bool {
+        match self {
+            Knock::Answers | Knock::Silent => true,
+            Knock::HungUp => direct,
+            Knock::Closed => false,
+        }
+    }
 }
 
 fn request_bytes(host: &str, path: &str) -> Vec<u8> {
@@ -62,14 +78,14 @@ pub fn knock(addr: SocketAddr, wait: Duration) -> Knock {
     };
     let _ = s.set_read_timeout(Some(wait));
     if s.write_all(&request_bytes(&addr.to_string(), "/")).is_err() {
-        return Knock::Closed;
+        return Knock::HungUp;
     }
     let mut byte = [0u8; 1];
     match s.read(&mut byte) {
-        Ok(0) => Knock::Closed,
+        Ok(0) => Knock::HungUp,
         Ok(_) => Knock::Answers,
         Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => Knock::Silent,
-        Err(_) => Knock::Closed,
+        Err(_) => Knock::HungUp,
     }
 }
 
@@ -308,5 +324,19 @@ mod tests {
         });
         assert_eq!(knock(addr, Duration::from_millis(200)), Knock::Silent);
         h.join().unwrap();
+        // accepts and closes at once (a handler that panics, scoreboard: ali-eljerrari/rust-scrap-app)
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = l.local_addr().unwrap();
+        let h = std::thread::spawn(move || drop(l.accept().unwrap()));
+        assert_eq!(knock(addr, Duration::from_secs(5)), Knock::HungUp);
+        h.join().unwrap();
+    }
+
+    #[test]
+    fn a_hang_up_is_a_listener_only_without_port_forwarding() {
+        assert!(Knock::HungUp.is_open(true));
+        assert!(!Knock::HungUp.is_open(false));
+        assert!(Knock::Answers.is_open(false) && Knock::Silent.is_open(false));
+        assert!(!Knock::Closed.is_open(true));
     }
 }

@@ -11,7 +11,7 @@ pub mod listing;
 use crate::verify::engine::{Container, ImageConfig, Session};
 use crate::verify::proc::{Background, RunOutcome, run_with_timeout};
 use crate::verify::{VerifyError, Which};
-use http::{HttpError, Knock, Response};
+use http::{HttpError, Response};
 use listing::Listing;
 
 /// Directories whose files a web server typically serves, under its working directory.
@@ -196,7 +196,7 @@ pub fn exercise(
     };
     if session.engine().host_network()
         && let Some(addr) = session.address(c, port)
-        && http::knock(addr, Duration::from_millis(500)) != Knock::Closed
+        && http::knock(addr, Duration::from_millis(500)).is_open(true)
     {
         return Err(VerifyError::PortBusy {
             port,
@@ -207,7 +207,8 @@ pub fn exercise(
     let ready = wait_ready(session, c, port, &mut bg, plan.ready_timeout).map_err(run_err)?;
     // docker and podman stop the container (`stop`), then the attached client ends by itself;
     // buildah's run is stopped by stopping its process group
-    let grace = if session.engine().host_network() {
+    let direct = session.engine().host_network();
+    let grace = if direct {
         Duration::ZERO
     } else {
         Duration::from_secs(10)
@@ -232,7 +233,7 @@ pub fn exercise(
                 .map(|&p| {
                     let open = session
                         .address(c, p)
-                        .is_some_and(|a| http::knock(a, Duration::from_secs(2)) != Knock::Closed);
+                        .is_some_and(|a| http::knock(a, Duration::from_secs(2)).is_open(direct));
                     (p, open)
                 })
                 .collect();
@@ -275,7 +276,7 @@ fn wait_ready(
             addr = session.address(c, port);
         }
         if let Some(a) = addr
-            && http::knock(a, Duration::from_secs(2)) != Knock::Closed
+            && http::knock(a, Duration::from_secs(2)).is_open(session.engine().host_network())
         {
             return Ok(Ready::At(a));
         }
@@ -289,7 +290,7 @@ fn wait_ready(
 fn wait_closed(session: &Session, c: &Container, port: u16, limit: Duration) {
     let Some(addr) = session.address(c, port) else { return };
     let deadline = Instant::now() + limit;
-    while Instant::now() < deadline && http::knock(addr, Duration::from_millis(300)) != Knock::Closed {
+    while Instant::now() < deadline && http::knock(addr, Duration::from_millis(300)).is_open(true) {
         std::thread::sleep(Duration::from_millis(200));
     }
 }
