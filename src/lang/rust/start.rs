@@ -95,11 +95,31 @@ fn binary(
         .collect();
     Err(unsupported(match made.as_slice() {
         [] => "the build makes no binary".to_string(),
+        _ if SHELLS.contains(&program.as_str()) => format!(
+            "the start command is a shell script (`{}`), not a binary the build makes ({}): \
+             dockslim does not rewrite paths inside a script",
+            clip(run.script.as_deref().unwrap_or(&words.join(" ")).trim(), 60),
+            made.join(", ")
+        ),
         _ => format!(
             "the start command runs `{program}`, not a binary the build makes ({})",
             made.join(", ")
         ),
     }))
+}
+
+/// A start command's first word that makes it a shell script: a shell, or a shell keyword of
+/// a shell-form CMD (`while true; do ...; done`).
+const SHELLS: [&str; 10] = [
+    "sh", "bash", "ash", "dash", "zsh", "while", "for", "until", "if", "case",
+];
+
+/// `text`, cut to `max` characters with an ellipsis.
+fn clip(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        Some((at, _)) => format!("{}...", &text[..at]),
+        None => text.to_string(),
+    }
 }
 
 /// The start command is `cargo run`: the binary it would build, and the build that makes it
@@ -411,6 +431,20 @@ mod tests {
         assert_eq!(
             start(&df, &app()).unwrap_err(),
             "the start command runs `./other`, not a binary the build makes (/app/target/release/app)"
+        );
+        // A shell loop or `bash -c` is named as a script (scoreboard: psarna/edgemail).
+        let df = format!("{APP}RUN cargo build --release\nENTRYPOINT while true; do ./target/release/app; done\n");
+        assert_eq!(
+            start(&df, &app()).unwrap_err(),
+            "the start command is a shell script (`while true; do ./target/release/app; done`), not a binary \
+             the build makes (/app/target/release/app): dockslim does not rewrite paths inside a script"
+        );
+        let df =
+            format!("{APP}RUN cargo build --release\nCMD bash -c \"diesel migration run && ./target/release/app\"\n");
+        assert!(
+            start(&df, &app())
+                .unwrap_err()
+                .starts_with("the start command is a shell script (`bash -c")
         );
         // A build that could not be resolved explains the refusal.
         let df = "FROM rust:1.80\nWORKDIR /app\nRUN cargo build --release\nCMD [\"app\"]\n";
