@@ -325,38 +325,28 @@ fn own_rewrite_passes(name: &str) {
     assert!(stdout.contains("verdict:   PASS"), "{stdout}");
 }
 
-// Issue 9 (the runtime stage must keep what the program observes): today's rewrite of every
-// fixture still fails verify, for reasons that rework fixes, so these four are ignored until it
-// lands (run them with `-- --ignored`):
-// - the runtime user: no USER in the original means root, but the rewrite picks the distroless
-//   `:nonroot` tag (65532) without announcing it; for go-port80-root the server then cannot bind
-//   port 80;
-// - build-only files: `Summary::dropped` is still empty, so the Go sources, go.mod and the
-//   Dockerfile the original holds in its WORKDIR count as dropped files the program may read.
+// The rewrites keep the root user of the originals (go-port80-root still binds port 80), and the
+// Go sources, go.mod and Dockerfile they drop from the WORKDIR are build-only by the rewrite's rules.
 
 #[test]
-#[ignore = "issue 9: runtime user and Summary::dropped (see the comment above)"]
 fn own_rewrite_of_the_static_server_passes() {
     let Some(_serial) = enabled() else { return };
     own_rewrite_passes("go-static-server");
 }
 
 #[test]
-#[ignore = "issue 9: runtime user and Summary::dropped (see the comment above)"]
 fn own_rewrite_of_the_dotenv_server_passes() {
     let Some(_serial) = enabled() else { return };
     own_rewrite_passes("go-dotenv");
 }
 
 #[test]
-#[ignore = "issue 9: runtime user (port 80 as root) and Summary::dropped (see the comment above)"]
 fn own_rewrite_of_the_port_80_root_server_passes() {
     let Some(_serial) = enabled() else { return };
     own_rewrite_passes("go-port80-root");
 }
 
 #[test]
-#[ignore = "issue 9: runtime user and Summary::dropped (see the comment above)"]
 fn own_rewrite_of_the_ca_certs_program_passes() {
     let Some(_serial) = enabled() else { return };
     own_rewrite_passes("go-ca-certs");
