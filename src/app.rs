@@ -8,7 +8,7 @@ use crate::config::{self, Config};
 use std::cell::RefCell;
 use std::collections::HashMap;
 
-use crate::context::{Cached, DirContext};
+use crate::context::{BuildContext, Cached, DirContext};
 use crate::detect::Language;
 use crate::emit;
 use crate::plan::Summary;
@@ -144,10 +144,10 @@ pub fn patch_path(display: &str) -> String {
     };
     // The directory with symlinks resolved (the file's own name kept: git tracks a link by
     // its name), so the repository root is found the way git finds it.
-    let Ok(dir) = std::fs::canonicalize(parent) else {
+    let Some(dir) = crate::dirs::canonical(parent) else {
         return display.to_string();
     };
-    match dir.ancestors().find(|d| d.join(".git").exists()) {
+    match crate::dirs::git_root(&dir) {
         Some(root) => {
             let rel = dir.strip_prefix(root).unwrap_or(Path::new("")).join(name);
             rel.to_string_lossy().replace('\\', "/")
@@ -159,33 +159,49 @@ pub fn patch_path(display: &str) -> String {
 /// Finds the Dockerfile for a PATH argument: the file itself, or `Dockerfile` /
 /// `Containerfile` inside a directory.
 pub fn resolve_path(path: &Path) -> Result<PathBuf, String> {
-    if path.is_dir() {
+    resolve(path).map(|(p, _)| p)
+}
+
+/// [`resolve_path`], with what asking the file system about the file found gave (symlinks
+/// followed), so that reading it does not ask again.
+fn resolve(path: &Path) -> Result<(PathBuf, std::io::Result<std::fs::Metadata>), String> {
+    let meta = std::fs::metadata(path);
+    if meta.as_ref().is_ok_and(|m| m.is_dir()) {
         for name in ["Dockerfile", "Containerfile"] {
             let p = path.join(name);
-            if p.is_file() {
-                return Ok(p);
+            let m = std::fs::metadata(&p);
+            if m.as_ref().is_ok_and(|m| m.is_file()) {
+                return Ok((p, m));
             }
         }
         return Err("directory holds no Dockerfile or Containerfile".into());
     }
-    // A dangling symlink, or a directory dockslim may not enter, says so here; anything
-    // else is read (and judged) by `read_text`.
-    std::fs::metadata(path)
-        .or_else(|_| std::fs::symlink_metadata(path))
-        .map_err(io_msg)?;
-    Ok(path.to_path_buf())
+    // A path that names nothing at all says so here; a dangling symlink, or a file dockslim
+    // may not reach, is judged by `read_text`.
+    if meta.is_err() {
+        std::fs::symlink_metadata(path).map_err(io_msg)?;
+    }
+    Ok((path.to_path_buf(), meta))
 }
 
-/// Reads a Dockerfile as text, refusing what clearly is not one.
-fn read_text(path: &Path) -> Result<(Vec<u8>, String), String> {
-    let meta = std::fs::metadata(path).map_err(io_msg)?;
+/// Reads a Dockerfile as text, refusing what clearly is not one. `meta` is what
+/// [`resolve`] learnt of it: a FIFO or a device is refused before it is opened.
+fn read_text(path: &Path, meta: std::io::Result<std::fs::Metadata>) -> Result<(Vec<u8>, String), String> {
+    use std::io::Read as _;
+    let meta = meta.map_err(io_msg)?;
     if !meta.is_file() {
         return Err("not a regular file".into());
     }
     if meta.len() > MAX_FILE_BYTES {
         return Err(too_large(meta.len()));
     }
-    let bytes = std::fs::read(path).map_err(io_msg)?;
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    std::fs::File::open(path)
+        .and_then(|f| f.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes))
+        .map_err(io_msg)?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(too_large(bytes.len() as u64));
+    }
     let text = as_text(&bytes)?;
     Ok((bytes, text))
 }
@@ -221,8 +237,8 @@ fn io_msg(e: std::io::Error) -> String {
 
 /// Handles one PATH argument.
 pub fn process(arg: &Path, req: &Request) -> FileReport {
-    let path = match resolve_path(arg) {
-        Ok(p) => p,
+    let (path, meta) = match resolve(arg) {
+        Ok(found) => found,
         Err(message) => {
             return FileReport::Failed {
                 display: display_path(arg),
@@ -231,7 +247,7 @@ pub fn process(arg: &Path, req: &Request) -> FileReport {
         }
     };
     let display = display_path(&path);
-    let (bytes, text) = match read_text(&path) {
+    let (bytes, text) = match read_text(&path, meta) {
         Ok(t) => t,
         Err(message) => return FileReport::Failed { display, message },
     };
@@ -297,7 +313,8 @@ fn split_text(
         display: display.clone(),
         message,
     };
-    if !context_dir.is_dir() {
+    let ctx = shared_context(context_dir);
+    if !ctx.is_dir("") {
         return fail(format!("build context {} is not a directory", context_dir.display()));
     }
     let mut config = match req.config.clone().or_else(|| config::discover(context_dir)) {
@@ -321,7 +338,6 @@ fn split_text(
         },
         None => TemplateSet::builtin(),
     };
-    let ctx = shared_context(context_dir);
     let opts = crate::Options {
         lang: req.lang,
         runtime: req.runtime,

@@ -90,7 +90,7 @@ pub fn discover(dir: &Path) -> Option<PathBuf> {
     thread_local! {
         static SEEN: RefCell<HashMap<PathBuf, Option<PathBuf>>> = RefCell::new(HashMap::new());
     }
-    let start = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
+    let start = crate::dirs::canonical(dir).unwrap_or_else(|| dir.to_path_buf());
     let mut walked = Vec::new();
     let mut found = None;
     for d in start.ancestors() {
@@ -104,7 +104,7 @@ pub fn discover(dir: &Path) -> Option<PathBuf> {
             found = Some(candidate);
             break;
         }
-        if d.join(".git").exists() {
+        if crate::dirs::has_git(d) {
             break;
         }
     }

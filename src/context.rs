@@ -16,6 +16,38 @@ pub trait BuildContext {
     fn is_file(&self, path: &str) -> bool;
     /// Names of the entries of directory `path`, sorted.
     fn list(&self, path: &str) -> Vec<String>;
+    /// The entries of directory `path` with their kinds, sorted by name. A context that
+    /// learns the kinds while listing (a directory on disk) says so here, which lets
+    /// [`Cached`] answer questions about the entries without asking again.
+    fn entries(&self, path: &str) -> Vec<(String, Kind)> {
+        self.list(path)
+            .into_iter()
+            .map(|name| {
+                let child = join(path, &name);
+                let kind = if self.is_dir(&child) {
+                    Kind::Dir
+                } else if self.is_file(&child) {
+                    Kind::File
+                } else {
+                    Kind::Other
+                };
+                (name, kind)
+            })
+            .collect()
+    }
+}
+
+/// What a directory entry is, as its listing tells it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// A regular file.
+    File,
+    /// A directory.
+    Dir,
+    /// A symlink (the listing does not say what it points to).
+    Link,
+    /// Anything else (a socket, a device...).
+    Other,
 }
 
 /// Files found under `dir` (recursively, at most `limit` of them) whose name ends with `suffix`.
@@ -23,12 +55,17 @@ pub fn find_files(ctx: &dyn BuildContext, dir: &str, suffix: &str, limit: usize)
     let mut out = Vec::new();
     let mut stack = vec![dir.to_string()];
     while let Some(d) = stack.pop() {
-        for name in ctx.list(&d) {
+        for (name, kind) in ctx.entries(&d) {
             if out.len() >= limit {
                 return out;
             }
             let path = join(&d, &name);
-            if ctx.is_dir(&path) {
+            let is_dir = match kind {
+                Kind::Dir => true,
+                Kind::Link => ctx.is_dir(&path),
+                Kind::File | Kind::Other => false,
+            };
+            if is_dir {
                 if !matches!(name.as_str(), ".git" | "node_modules" | "target") {
                     stack.push(path);
                 }
@@ -76,12 +113,22 @@ const MAX_READ: u64 = 4 << 20;
 
 impl BuildContext for DirContext {
     fn read(&self, path: &str) -> Option<String> {
+        use std::io::Read as _;
         let p = self.path(path);
+        // Asked by name before opening: opening a FIFO would wait for a writer.
         let meta = std::fs::metadata(&p).ok()?;
         if !meta.is_file() || meta.len() > MAX_READ {
             return None;
         }
-        std::fs::read_to_string(p).ok()
+        // Read through `take`, which, unlike `File`'s own `read_to_string`, does not ask the
+        // open file its size and position again.
+        let mut text = String::with_capacity(meta.len() as usize);
+        std::fs::File::open(p)
+            .ok()?
+            .take(MAX_READ)
+            .read_to_string(&mut text)
+            .ok()?;
+        Some(text)
     }
     fn is_dir(&self, path: &str) -> bool {
         self.path(path).is_dir()
@@ -90,15 +137,27 @@ impl BuildContext for DirContext {
         self.path(path).is_file()
     }
     fn list(&self, path: &str) -> Vec<String> {
-        let mut names: Vec<String> = std::fs::read_dir(self.path(path))
+        self.entries(path).into_iter().map(|(name, _)| name).collect()
+    }
+    fn entries(&self, path: &str) -> Vec<(String, Kind)> {
+        let mut entries: Vec<(String, Kind)> = std::fs::read_dir(self.path(path))
             .map(|rd| {
                 rd.filter_map(|e| e.ok())
-                    .filter_map(|e| e.file_name().into_string().ok())
+                    .filter_map(|e| {
+                        // The kind comes with the listing on Linux file systems (d_type).
+                        let kind = match e.file_type() {
+                            Ok(t) if t.is_file() => Kind::File,
+                            Ok(t) if t.is_dir() => Kind::Dir,
+                            Ok(t) if t.is_symlink() => Kind::Link,
+                            _ => Kind::Other,
+                        };
+                        Some((e.file_name().into_string().ok()?, kind))
+                    })
                     .collect()
             })
             .unwrap_or_default();
-        names.sort();
-        names
+        entries.sort_by(|a, b| a.0.cmp(&b.0));
+        entries
     }
 }
 
@@ -153,13 +212,15 @@ impl BuildContext for MemContext {
 
 /// A build context that asks the wrapped one each question once: detection looks at the
 /// same few files (go.mod, package.json, the root listing...) many times, and on a busy or
-/// virtualised disk each look is a system call.
+/// virtualised disk each look is a system call. Once a directory is listed, whether one of
+/// its entries exists and is a file or a directory is answered from the listing; the root
+/// is listed at the first question about one of its entries, as detection lists it anyway.
 pub struct Cached<C> {
     inner: C,
     reads: RefCell<HashMap<String, Option<String>>>,
     dirs: RefCell<HashMap<String, bool>>,
     files: RefCell<HashMap<String, bool>>,
-    lists: RefCell<HashMap<String, Vec<String>>>,
+    lists: RefCell<HashMap<String, Vec<(String, Kind)>>>,
 }
 
 impl<C: BuildContext> Cached<C> {
@@ -171,6 +232,27 @@ impl<C: BuildContext> Cached<C> {
             dirs: RefCell::default(),
             files: RefCell::default(),
             lists: RefCell::default(),
+        }
+    }
+
+    /// What the listing of `path`'s directory says `path` is: `Some(None)` when the listing
+    /// has no such name, `None` when it cannot tell (the directory was not listed, the
+    /// entry is a symlink, or the path is not a plain `dir/name`).
+    fn listed(&self, path: &str) -> Option<Option<Kind>> {
+        let (dir, name) = path.rsplit_once('/').unwrap_or(("", path));
+        if matches!(name, "" | "." | "..") || path.starts_with('/') || path.starts_with("./") {
+            return None;
+        }
+        if dir.is_empty() && !self.lists.borrow().contains_key("") {
+            let root = self.inner.entries("");
+            self.lists.borrow_mut().insert(String::new(), root);
+        }
+        let lists = self.lists.borrow();
+        let entries = lists.get(dir)?;
+        match entries.binary_search_by(|(n, _)| n.as_str().cmp(name)) {
+            Err(_) => Some(None),
+            Ok(i) if entries[i].1 == Kind::Link => None,
+            Ok(i) => Some(Some(entries[i].1)),
         }
     }
 }
@@ -186,16 +268,28 @@ fn memo<T: Clone>(map: &RefCell<HashMap<String, T>>, key: &str, ask: impl FnOnce
 
 impl<C: BuildContext> BuildContext for Cached<C> {
     fn read(&self, path: &str) -> Option<String> {
+        if self.listed(path) == Some(None) {
+            return None;
+        }
         memo(&self.reads, path, || self.inner.read(path))
     }
     fn is_dir(&self, path: &str) -> bool {
-        memo(&self.dirs, path, || self.inner.is_dir(path))
+        match self.listed(path) {
+            Some(kind) => kind == Some(Kind::Dir),
+            None => memo(&self.dirs, path, || self.inner.is_dir(path)),
+        }
     }
     fn is_file(&self, path: &str) -> bool {
-        memo(&self.files, path, || self.inner.is_file(path))
+        match self.listed(path) {
+            Some(kind) => kind == Some(Kind::File),
+            None => memo(&self.files, path, || self.inner.is_file(path)),
+        }
     }
     fn list(&self, path: &str) -> Vec<String> {
-        memo(&self.lists, path, || self.inner.list(path))
+        self.entries(path).into_iter().map(|(name, _)| name).collect()
+    }
+    fn entries(&self, path: &str) -> Vec<(String, Kind)> {
+        memo(&self.lists, path, || self.inner.entries(path))
     }
 }
 
@@ -239,6 +333,83 @@ mod tests {
             assert!(c.is_file("go.mod") && !c.is_file("x"));
             assert_eq!(c.list(""), vec!["go.mod".to_string()]);
         }
-        assert_eq!(c.inner.asked.get(), 7);
+        // The root listing (a list, then an is_dir and an is_file for its one entry), the
+        // read of go.mod, and is_dir(""): "nope", "src" and "x" are not in the listing.
+        assert_eq!(c.inner.asked.get(), 5);
+    }
+
+    /// A tree with every kind of entry: files, directories, symlinks to each, a dangling one.
+    fn tree() -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path();
+        std::fs::create_dir_all(p.join("src/cmd")).unwrap();
+        std::fs::write(p.join("go.mod"), "module m\n").unwrap();
+        std::fs::write(p.join("src/main.go"), "package main\n").unwrap();
+        std::fs::write(p.join("src/cmd/x.go"), "package cmd\n").unwrap();
+        std::os::unix::fs::symlink("src", p.join("link-dir")).unwrap();
+        std::os::unix::fs::symlink("go.mod", p.join("link-file")).unwrap();
+        std::os::unix::fs::symlink("missing", p.join("dangling")).unwrap();
+        dir
+    }
+
+    #[test]
+    fn cached_dir_context_answers_as_the_disk_does() {
+        let dir = tree();
+        let disk = DirContext::new(dir.path());
+        let cached = Cached::new(DirContext::new(dir.path()));
+        let paths = [
+            "",
+            ".",
+            "go.mod",
+            "src",
+            "src/",
+            "src/main.go",
+            "src/cmd",
+            "src/cmd/x.go",
+            "src/none",
+            "link-dir",
+            "link-dir/main.go",
+            "link-file",
+            "dangling",
+            "nope",
+            "./go.mod",
+            "src/../go.mod",
+            "src//main.go",
+        ];
+        // Twice, and listing src between the rounds, so that answers from a listing count.
+        for round in 0..2 {
+            for p in paths {
+                let at = format!("{p:?} in round {round}");
+                assert_eq!(cached.is_file(p), disk.is_file(p), "is_file {at}");
+                assert_eq!(cached.is_dir(p), disk.is_dir(p), "is_dir {at}");
+                assert_eq!(cached.read(p), disk.read(p), "read {at}");
+            }
+            assert_eq!(cached.list("src"), disk.list("src"));
+        }
+        assert_eq!(cached.entries(""), disk.entries(""));
+        assert_eq!(find_files(&cached, "", ".go", 10), find_files(&disk, "", ".go", 10));
+        let mut found = find_files(&disk, "", ".go", 10);
+        found.sort();
+        assert_eq!(
+            found,
+            ["link-dir/cmd/x.go", "link-dir/main.go", "src/cmd/x.go", "src/main.go"]
+        );
+    }
+
+    #[test]
+    fn a_listing_tells_kinds() {
+        let dir = tree();
+        let kinds = DirContext::new(dir.path()).entries("");
+        let names: Vec<(&str, Kind)> = kinds.iter().map(|(n, k)| (n.as_str(), *k)).collect();
+        assert_eq!(
+            names,
+            [
+                ("dangling", Kind::Link),
+                ("go.mod", Kind::File),
+                ("link-dir", Kind::Link),
+                ("link-file", Kind::Link),
+                ("src", Kind::Dir),
+            ]
+        );
     }
 }

@@ -12,6 +12,7 @@ pub mod app;
 pub mod config;
 pub mod context;
 pub mod detect;
+pub mod dirs;
 pub mod emit;
 pub mod generate;
 pub mod ignore;
