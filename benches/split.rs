@@ -11,7 +11,7 @@ use dockslim::{Options, Outcome};
 
 /// The command line's allocator, so the in-process figures are the command's.
 #[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static GLOBAL: dockslim::alloc::Mimalloc = dockslim::alloc::Mimalloc;
 
 /// 5 lines: the smallest real split.
 const SMALL: &str = "FROM golang:1.22\nWORKDIR /src\nCOPY . .\nRUN go build -o /app .\nCMD [\"/app\"]\n";

@@ -95,6 +95,31 @@ impl ImageRef {
 
 /// Joins `path` to `base` and normalises `.` and `..`.
 pub fn absolute(base: &str, path: &str) -> String {
+    // The common case, paths already clean, without rebuilding them part by part.
+    if let Some(rest) = path.strip_prefix('/') {
+        if rest.is_empty() || clean_parts(rest) {
+            return path.to_string();
+        }
+    } else if let Some(b) = base.strip_prefix('/')
+        && (b.is_empty() || clean_parts(b))
+        && clean_parts(path)
+    {
+        return if b.is_empty() {
+            format!("/{path}")
+        } else {
+            format!("{base}/{path}")
+        };
+    }
+    normalise(base, path)
+}
+
+/// Whether every `/`-separated part of `parts` is a name (not empty, `.` or `..`).
+fn clean_parts(parts: &str) -> bool {
+    parts.split('/').all(|p| !p.is_empty() && p != "." && p != "..")
+}
+
+/// [`absolute`], part by part.
+fn normalise(base: &str, path: &str) -> String {
     let mut out = String::with_capacity(base.len() + path.len() + 2);
     let parts = if path.starts_with('/') {
         None
@@ -317,6 +342,23 @@ pub fn detect_language(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn absolute_takes_clean_paths_as_they_are_and_normalises_the_rest() {
+        let bases = ["/", "/app", "/app/", "/a/./b", "/a/../b", "//x", "rel", "", "/a//b"];
+        let paths = [
+            "", ".", "..", "/", "/x", "/x/", "/x/./y", "/x/../y", "//y", "x", "x/y", "./x", "x/", "x/..", "../x",
+            "x//y", "/x/y/..",
+        ];
+        for b in bases {
+            for p in paths {
+                assert_eq!(absolute(b, p), normalise(b, p), "absolute({b:?}, {p:?})");
+            }
+        }
+        assert_eq!(absolute("/app", "bin/server"), "/app/bin/server");
+        assert_eq!(absolute("/", "app"), "/app");
+        assert_eq!(absolute("/app", "../etc/./x"), "/etc/x");
+    }
 
     #[test]
     fn image_refs() {

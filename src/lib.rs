@@ -8,6 +8,7 @@
 //! [`plan::Spec`]) → `plan` (span edits) → `render` (apply them) → `emit` (diff or write).
 //! [`split`] runs it on text; [`app`] adds the file-system edge the command line uses.
 
+pub mod alloc;
 pub mod app;
 pub mod config;
 pub mod context;

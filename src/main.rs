@@ -12,10 +12,9 @@ use dockslim::generate;
 use dockslim::report::{self, Chunk, Format, Output, Reporter, Settings};
 use dockslim::template::RuntimeKind;
 
-/// mimalloc: a split allocates many small strings, and the system allocator spent about a
-/// third of the time of one (docs/speed.md).
+/// mimalloc (see `dockslim::alloc`): a split allocates many small strings.
 #[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static GLOBAL: dockslim::alloc::Mimalloc = dockslim::alloc::Mimalloc;
 
 /// The exit-code section of `--help` (a macro so `split --help` can add its examples).
 macro_rules! exit_help {

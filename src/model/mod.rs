@@ -332,7 +332,11 @@ impl Walk {
             cwd = expand_cmds(words, at, &mut cmds, 0);
         }
         for c in cmds.iter().filter(|c| c.program().is_some_and(steps::may_affect)) {
-            let expanded: Vec<String> = c.texts().iter().map(|t| expand(t, |n| self.var(n))).collect();
+            let expanded: Vec<String> = c
+                .program_words()
+                .iter()
+                .map(|w| expand(&w.text, |n| self.var(n)))
+                .collect();
             let op = steps::classify(&expanded, &c.cwd);
             if op != Op::Other {
                 ops.push(OpAt {
@@ -634,13 +638,12 @@ fn expand_cmds(words: Vec<Word>, mut at: At, out: &mut Vec<Cmd>, depth: usize) -
         out.push(at.cmd(words));
         return at.cwd;
     }
+    if depth >= 4 || !first.is_some_and(steps::is_wrapper) {
+        out.push(at.cmd(words));
+        return at.cwd;
+    }
     let texts: Vec<String> = program_words.iter().map(|w| w.text.clone()).collect();
-    let unwrapped = if depth < 4 && first.is_some_and(steps::is_wrapper) {
-        steps::unwrap(&texts)
-    } else {
-        None
-    };
-    let Some((inner, switched)) = unwrapped else {
+    let Some((inner, switched)) = steps::unwrap(&texts) else {
         out.push(at.cmd(words));
         return at.cwd;
     };

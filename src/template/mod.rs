@@ -108,10 +108,18 @@ impl RuntimeImage {
 
     /// Fills the image patterns with `fill`.
     pub fn filled(&self, fill: impl Fn(&str) -> String) -> RuntimeImage {
+        // Field by field: `..self.clone()` would copy the two patterns only to drop them.
         RuntimeImage {
             image: fill(&self.image),
             nonroot: self.nonroot.as_deref().map(&fill),
-            ..self.clone()
+            nonroot_user: self.nonroot_user.clone(),
+            workdir: self.workdir.clone(),
+            nonroot_workdir: self.nonroot_workdir.clone(),
+            shell: self.shell,
+            manager: self.manager.clone(),
+            certs: self.certs,
+            users: Arc::clone(&self.users),
+            provides: Arc::clone(&self.provides),
         }
     }
 }
