@@ -115,7 +115,13 @@ pub fn split(text: &str, ctx: &dyn BuildContext, opts: &Options<'_>) -> Result<O
     if let Some(skip) = single_stage_problem(&df)? {
         return Ok(Outcome::LeftAsIs(skip));
     }
-    let (edits, summary) = match rewrite(&df, ctx, opts)? {
+    let (from, image) = model::builder_image(&df).ok_or(Error::NoFrom)?;
+    if image.name == "scratch" {
+        return Ok(Outcome::LeftAsIs(Skip::Unsupported(
+            "it builds FROM scratch: nothing to slim".into(),
+        )));
+    }
+    let (edits, summary) = match rewrite(&df, from, image, ctx, opts)? {
         Ok(planned) => planned,
         Err(skip) => return Ok(Outcome::LeftAsIs(skip)),
     };
@@ -138,7 +144,7 @@ fn read(body: &str) -> Result<parse::Dockerfile<'_>, Error> {
 }
 
 /// Why a parsed Dockerfile is not a single stage dockslim may split: no FROM (an error),
-/// several stages, ONBUILD, FROM scratch.
+/// several stages, ONBUILD. (FROM scratch is judged once the builder image is read.)
 fn single_stage_problem(df: &parse::Dockerfile<'_>) -> Result<Option<Skip>, Error> {
     let stages = df
         .instructions
@@ -162,18 +168,18 @@ fn single_stage_problem(df: &parse::Dockerfile<'_>) -> Result<Option<Skip>, Erro
         );
         return Ok(Some(Skip::Unsupported(why)));
     }
-    let (_, image) = model::builder_image(df).ok_or(Error::NoFrom)?;
-    Ok((image.name == "scratch").then(|| Skip::Unsupported("it builds FROM scratch: nothing to slim".into())))
+    Ok(None)
 }
 
 /// The pipeline on a single-stage Dockerfile: model, language, runtime assembly, edits.
 fn rewrite(
     df: &parse::Dockerfile<'_>,
+    from: usize,
+    image: detect::ImageRef,
     ctx: &dyn BuildContext,
     opts: &Options<'_>,
 ) -> Result<Result<(Vec<render::Edit>, Summary), Skip>, Error> {
     let tpl = opts.templates;
-    let (_, image) = model::builder_image(df).ok_or(Error::NoFrom)?;
     let base = match tpl.common.builder(&image) {
         Some(b) => model::Base {
             workdir: b.workdir.clone(),
@@ -184,7 +190,7 @@ fn rewrite(
             env: Vec::new(),
         },
     };
-    let model = model::Model::new(df, &base).ok_or(Error::NoFrom)?;
+    let model = model::Model::with_image(df, from, image, &base).ok_or(Error::NoFrom)?;
     let images = [
         (Language::Go, tpl.go.images.as_slice()),
         (Language::Rust, tpl.rust.images.as_slice()),
@@ -250,9 +256,22 @@ mod tests {
             stage("FROM a\nONBUILD RUN x\n").as_deref(),
             Some("ONBUILD at line 2 makes this a base image for other builds")
         );
+        assert_eq!(stage("FROM scratch\nCOPY a /\n"), None, "judged by split");
+        let scratch = split(
+            "FROM scratch\nCOPY a /\n",
+            &context::MemContext::new(),
+            &Options {
+                lang: None,
+                runtime: None,
+                config: &Config::default(),
+                templates: TemplateSet::builtin(),
+            },
+        );
         assert_eq!(
-            stage("FROM scratch\nCOPY a /\n").as_deref(),
-            Some("it builds FROM scratch: nothing to slim")
+            scratch,
+            Ok(Outcome::LeftAsIs(Skip::Unsupported(
+                "it builds FROM scratch: nothing to slim".into()
+            )))
         );
         assert_eq!(stage("FROM golang:1.22\nRUN go build\n"), None);
     }

@@ -253,7 +253,7 @@ fn runtimes(input: &Input<'_, '_>, tpl: &Template, link: &str) -> Result<Runtime
     let base = &input.base;
     Runtimes::from_table(
         table,
-        |n| input.common.images.get(n).cloned(),
+        |n| input.common.images.get(n),
         |p| crate::template::fill(p, base),
     )
 }

@@ -55,9 +55,9 @@ pub struct Runtimes {
 
 impl Runtimes {
     /// Fills `table` (names of `images`) with `fill`.
-    pub fn from_table(
+    pub fn from_table<'t>(
         table: &LinkRuntimes,
-        lookup: impl Fn(&str) -> Option<RuntimeImage>,
+        lookup: impl Fn(&str) -> Option<&'t RuntimeImage>,
         fill: impl Fn(&str) -> String,
     ) -> Result<Runtimes, Skip> {
         let mut images = Vec::new();
@@ -635,12 +635,8 @@ mod tests {
         let common = &crate::template::TemplateSet::builtin().common;
         let tpl = &crate::template::TemplateSet::builtin().go;
         let table = &tpl.runtimes["glibc"];
-        let rt = Runtimes::from_table(
-            table,
-            |n| common.images.get(n).cloned(),
-            |p| p.replace("{debian}", "12"),
-        )
-        .expect("the glibc table names known images");
+        let rt = Runtimes::from_table(table, |n| common.images.get(n), |p| p.replace("{debian}", "12"))
+            .expect("the glibc table names known images");
         let kinds: Vec<RuntimeKind> = rt.images.iter().map(|(k, _)| *k).collect();
         assert_eq!(kinds, vec![RuntimeKind::Distroless, RuntimeKind::DebianSlim]);
         assert!(!rt.get(RuntimeKind::Distroless).expect("distroless").image.contains('{'));

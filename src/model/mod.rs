@@ -394,14 +394,16 @@ struct Snap {
 impl Model {
     /// Walks the stage of `df`, whose base image sets `base`.
     pub fn new(df: &Dockerfile<'_>, base: &Base) -> Option<Model> {
-        let (from, _) = builder_image(df)?;
+        let (from, image) = builder_image(df)?;
+        Model::with_image(df, from, image, base)
+    }
+
+    /// [`Model::new`] for the FROM at `from` naming `image`, as [`builder_image`] found them.
+    pub fn with_image(df: &Dockerfile<'_>, from: usize, image: ImageRef, base: &Base) -> Option<Model> {
         let globals = global_args(df, from);
         let Instruction::From(f) = &df.instructions[from] else {
             return None;
         };
-        let image = ImageRef::parse(&expand(&f.image.value, |k| {
-            globals.get(globals.len(), k).flatten().map(str::to_string)
-        }));
         let stage_name = f.as_.as_ref().map(|(_, n)| n.value.to_string());
         let mut w = Walk::new(base);
         let env_base = w.env.len();

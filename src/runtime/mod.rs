@@ -222,7 +222,10 @@ pub fn context_source(input: &Input<'_, '_>, path: &str, before: usize) -> Optio
                             r.to_string()
                         }
                     })
-                    .filter(|r| r == s.rsplit('/').next().unwrap_or(s) || r.starts_with(&format!("{s}/")))
+                    .filter(|r| {
+                        r == s.rsplit('/').next().unwrap_or(s)
+                            || r.strip_prefix(s.as_str()).is_some_and(|t| t.starts_with('/'))
+                    })
             };
             if let Some(rel) = candidate
                 && input.ctx.is_file(&rel)

@@ -9,6 +9,7 @@ use super::needs::Need;
 use crate::lang::{Input, Program};
 use crate::model::steps::{Manager, Op};
 use crate::template::{Builder, RuntimeImage, RuntimeKind};
+use std::sync::Arc;
 
 /// System data a program reads from the image rather than from its own files.
 pub const SYSTEM_DATA: [&str; 2] = ["ca-certificates", "tzdata"];
@@ -28,7 +29,10 @@ pub struct Wanted {
     pub sources_changed: Option<usize>,
     /// System data the builder holds and the program reads (ca-certificates, tzdata).
     pub data: Vec<String>,
-    /// Programs the builder image can run (its own and those of installed packages).
+    /// Programs the builder image can run: its own (shared with the template) and, in
+    /// `builder_programs`, those of the packages installed.
+    pub builder_image_programs: Arc<[String]>,
+    /// Programs the packages the Dockerfile installs provide.
     pub builder_programs: Vec<String>,
     /// Whether the builder holds the CA bundle (its image's, or installed).
     pub builder_ca: bool,
@@ -49,7 +53,8 @@ pub fn wanted(input: &Input<'_, '_>, prog: &Program, builder: Option<&Builder>) 
         w.data = SYSTEM_DATA.iter().filter(|d| held(d)).map(|d| d.to_string()).collect();
     }
     w.builder_ca = held("ca-certificates");
-    w.builder_programs = builder_programs(input, builder, &all_installed);
+    w.builder_image_programs = builder.map(|b| Arc::clone(&b.programs)).unwrap_or_default();
+    w.builder_programs = builder_programs(input, &w.builder_image_programs, &all_installed);
     w
 }
 
@@ -116,19 +121,29 @@ fn installs(input: &Input<'_, '_>, split: usize, w: &mut Wanted) -> Vec<String> 
     all
 }
 
-/// The programs the builder can run: its image's own, and those of the packages installed.
-fn builder_programs(input: &Input<'_, '_>, builder: Option<&Builder>, installed: &[String]) -> Vec<String> {
-    let mut out: Vec<String> = builder.map(|b| b.programs.clone()).unwrap_or_default();
+impl Wanted {
+    /// Whether the builder can run `program`: its image's own, or an installed package's.
+    pub fn builder_runs(&self, program: &str) -> bool {
+        self.builder_image_programs.iter().any(|x| x == program) || self.builder_programs.iter().any(|x| x == program)
+    }
+}
+
+/// The programs the packages installed provide, beyond the builder image's own (`image`).
+fn builder_programs(input: &Input<'_, '_>, image: &[String], installed: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut add = |name: &str| {
+        if !image.iter().any(|x| x == name) && !out.iter().any(|x| x == name) {
+            out.push(name.to_string());
+        }
+    };
     for p in installed {
-        let name = base_name(p).to_string();
+        let name = base_name(p);
         for (prog_name, pkg) in &input.common.packages.provides {
-            if *pkg == name && !out.contains(prog_name) {
-                out.push(prog_name.clone());
+            if pkg == name {
+                add(prog_name);
             }
         }
-        if !out.contains(&name) {
-            out.push(name);
-        }
+        add(name);
     }
     out
 }
@@ -299,7 +314,8 @@ impl Candidate<'_, '_, '_> {
             .iter()
             .any(|o| o == p || !by_path && o.rsplit('/').next() == Some(base));
         let carried = d.carried.iter().any(|c| {
-            by_path && (p == c || p.starts_with(&format!("{c}/"))) || !by_path && c.rsplit('/').next() == Some(base)
+            by_path && (p == c || p.strip_prefix(c.as_str()).is_some_and(|r| r.starts_with('/')))
+                || !by_path && c.rsplit('/').next() == Some(base)
         });
         let present = own
             || carried
@@ -313,7 +329,7 @@ impl Candidate<'_, '_, '_> {
         } else {
             RuntimeKind::DebianSlim
         };
-        let builder_has = d.wanted.builder_programs.iter().any(|x| x == base) || input.common.has_tool(family, base);
+        let builder_has = d.wanted.builder_runs(base) || input.common.has_tool(family, base);
         if !builder_has && !by_path {
             // The original has no such program either: the rewrite changes nothing there.
             return Ok(());
@@ -366,7 +382,14 @@ mod tests {
         );
         assert_eq!(w.lines, [2]);
         assert_eq!(w.data, ["ca-certificates", "tzdata"], "the golang image holds both");
-        assert!(w.builder_ca && w.builder_programs.contains(&"git".to_string()));
+        assert!(w.builder_ca && w.builder_runs("git") && w.builder_runs("gcc") && !w.builder_runs("nginx"));
+        let w = wanted_for("FROM debian:12\nRUN apt-get install -y curl\nCMD x\n", 2);
+        assert_eq!(
+            w.builder_programs,
+            ["curl"],
+            "a program the image lacks, from its package"
+        );
+        assert!(w.builder_runs("curl"));
         let w = wanted_for(
             "FROM golang:1.22\nRUN echo x > /etc/apt/sources.list.d/x.list\nCMD x\n",
             2,

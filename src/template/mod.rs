@@ -179,7 +179,7 @@ pub struct Builder {
     /// Packages whose files a program may read at run time.
     pub holds: Vec<String>,
     /// Programs a program may run.
-    pub programs: Vec<String>,
+    pub programs: Arc<[String]>,
     /// Where its time zone data is, if it has any (`/usr/share/zoneinfo`, or Go's
     /// `$GOROOT/lib/time/zoneinfo.zip`).
     #[serde(default)]

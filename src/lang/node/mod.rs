@@ -267,12 +267,7 @@ fn runtimes(
     };
     check_requested(input, libc)?;
     let table = runtime_table(input, tpl, &tag, start, libc)?;
-    let lookup = |n: &str| {
-        tpl.runtime_images
-            .get(n)
-            .or_else(|| input.common.images.get(n))
-            .cloned()
-    };
+    let lookup = |n: &str| tpl.runtime_images.get(n).or_else(|| input.common.images.get(n));
     let rt = Runtimes::from_table(&table, lookup, |p| tag.fill(p, &repo))?;
     Ok((libc, rt, tag))
 }

@@ -254,7 +254,7 @@ fn runtimes(input: &Input<'_, '_>, tpl: &Template, link: &Linking, base: &BaseFa
         .ok_or_else(|| Skip::Unsupported(format!("templates/rust.toml has no runtimes.{} table", link.table)))?;
     Runtimes::from_table(
         table,
-        |n| input.common.images.get(n).cloned(),
+        |n| input.common.images.get(n),
         |p| crate::template::fill(p, base),
     )
 }
