@@ -105,9 +105,9 @@ pub fn absolute(base: &str, path: &str) -> String {
         && clean_parts(path)
     {
         return if b.is_empty() {
-            format!("/{path}")
+            ["/", path].concat()
         } else {
-            format!("{base}/{path}")
+            [base, "/", path].concat()
         };
     }
     normalise(base, path)
@@ -115,7 +115,11 @@ pub fn absolute(base: &str, path: &str) -> String {
 
 /// Whether every `/`-separated part of `parts` is a name (not empty, `.` or `..`).
 fn clean_parts(parts: &str) -> bool {
-    parts.split('/').all(|p| !p.is_empty() && p != "." && p != "..")
+    // Over bytes: paths are short, and a byte loop beats a searcher set up per part.
+    parts
+        .as_bytes()
+        .split(|&b| b == b'/')
+        .all(|p| !p.is_empty() && p != b"." && p != b"..")
 }
 
 /// [`absolute`], part by part.
@@ -240,6 +244,20 @@ pub fn parse_arg(args: &str) -> Vec<(String, Option<String>)> {
         .collect()
 }
 
+/// Whether `path` lies inside directory `dir` (`dir/...`, not `dir` itself).
+pub fn is_under(path: &str, dir: &str) -> bool {
+    path.strip_prefix(dir).is_some_and(|rest| rest.starts_with('/'))
+}
+
+/// Whether `text` mentions variable `name` as `$name...` or `${name...`: the same test as
+/// `text.contains("$name") || text.contains("${name")`, without building either string.
+pub fn mentions_var(text: &str, name: &str) -> bool {
+    text.match_indices('$').any(|(i, _)| {
+        let rest = &text[i + 1..];
+        rest.strip_prefix('{').unwrap_or(rest).starts_with(name)
+    })
+}
+
 /// A tiny glob: `*` matches within one path element, `?` one character.
 pub fn glob_match(pattern: &str, text: &str) -> bool {
     if !pattern.contains(['*', '?']) {
@@ -342,6 +360,25 @@ pub fn detect_language(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn path_and_variable_tests_without_building_strings() {
+        assert!(is_under("/app/bin", "/app") && !is_under("/app", "/app") && !is_under("/apple", "/app"));
+        for (text, name) in [
+            ("$GOOS", "GOOS"),
+            ("x-${GOOS}-y", "GOOS"),
+            ("${GOOS:-linux}", "GOOS"),
+            ("$GOOSX", "GOOS"),
+            ("GOOS", "GOOS"),
+            ("$ {GOOS}", "GOOS"),
+            ("$$", "GOOS"),
+            ("${", "GOOS"),
+            ("a$", "GOOS"),
+        ] {
+            let expected = text.contains(&format!("${name}")) || text.contains(&format!("${{{name}"));
+            assert_eq!(mentions_var(text, name), expected, "{text:?}");
+        }
+    }
 
     #[test]
     fn absolute_takes_clean_paths_as_they_are_and_normalises_the_rest() {

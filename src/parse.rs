@@ -72,7 +72,7 @@ pub fn parse(text: &str) -> Result<Dockerfile<'_>, ParseError> {
         .map(|ins| keyword_start(ins)..end_of_line(text, last_end(ins)))
         .collect();
     let line_starts = std::iter::once(0)
-        .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+        .chain(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1))
         .collect();
     Ok(Dockerfile {
         text,
@@ -99,8 +99,9 @@ impl Dockerfile<'_> {
     /// line break (for deleting it cleanly).
     pub fn line_span(&self, i: usize) -> Range<usize> {
         let span = &self.spans[i];
-        let start = self.text[..span.start].rfind('\n').map_or(0, |p| p + 1);
-        let end = match self.text[span.end..].find('\n') {
+        let bytes = self.text.as_bytes();
+        let start = memchr::memrchr(b'\n', &bytes[..span.start]).map_or(0, |p| p + 1);
+        let end = match memchr::memchr(b'\n', &bytes[span.end..]) {
             Some(p) => span.end + p + 1,
             None => self.text.len(),
         };
@@ -125,7 +126,7 @@ impl Dockerfile<'_> {
 /// End of the line holding byte `pos` (before its `\r\n` or `\n`).
 fn end_of_line(text: &str, pos: usize) -> usize {
     let pos = pos.min(text.len());
-    let mut end = match text[pos..].find('\n') {
+    let mut end = match memchr::memchr(b'\n', &text.as_bytes()[pos..]) {
         Some(p) => pos + p,
         None => text.len(),
     };

@@ -134,7 +134,7 @@ fn name_builder(df: &Dockerfile<'_>, model: &Model, edits: &mut Vec<Edit>) -> Re
     };
     edits.push(Edit::insert(
         f.image.span.end,
-        format!(" {} builder", kw(df, model, "AS")),
+        [" ", &kw(df, model, "AS"), " builder"].concat(),
     ));
     Ok("builder".to_string())
 }
@@ -251,12 +251,7 @@ fn compose(df: &Dockerfile<'_>, model: &Model, spec: &Spec, builder: &str, m: &M
             .map(|o| format!("{} ", &df.text[o.span()])),
         _ => None,
     };
-    lines.push(format!(
-        "{} {}{}",
-        k("FROM"),
-        platform.unwrap_or_default(),
-        spec.image.image
-    ));
+    lines.push([&k("FROM"), " ", &platform.unwrap_or_default(), &spec.image.image].concat());
     let mentioned: String = [
         m.env.join("\n"),
         m.metadata.join("\n"),
@@ -267,20 +262,18 @@ fn compose(df: &Dockerfile<'_>, model: &Model, spec: &Spec, builder: &str, m: &M
         + &(split + 1..n).map(|i| df.source(i)).collect::<Vec<_>>().join("\n");
     let mut seen_args: Vec<String> = Vec::new();
     for (name, line) in &m.args {
-        if (mentioned.contains(&format!("${name}")) || mentioned.contains(&format!("${{{name}")))
-            && !seen_args.contains(line)
-        {
+        if crate::detect::mentions_var(&mentioned, name) && !seen_args.contains(line) {
             seen_args.push(line.clone());
         }
     }
     lines.extend(seen_args);
     let image_workdir = spec.image.workdir.as_deref().unwrap_or("/");
     if state.workdir_set || &*state.workdir != image_workdir {
-        lines.push(format!("{} {}", k("WORKDIR"), state.workdir));
+        lines.push([&k("WORKDIR"), " ", &state.workdir].concat());
     }
     lines.extend(m.env.iter().cloned());
     for (name, value) in &spec.env_added {
-        lines.push(format!("{} {name}={}", k("ENV"), quote_env(value)));
+        lines.push([&k("ENV"), " ", name, "=", &quote_env(value)].concat());
     }
     lines.extend(spec.runtime_lines.iter().cloned());
     for c in &spec.carries {
@@ -466,15 +459,22 @@ fn delete_span(df: &Dockerfile<'_>, i: usize) -> std::ops::Range<usize> {
 fn exec_line(df: &Dockerfile<'_>, i: usize, words: &[String]) -> String {
     let src = df.source(i);
     let keyword: String = src.chars().take_while(|c| c.is_ascii_alphabetic()).collect();
-    format!("{keyword} {}", shell::json_array(words))
+    [&keyword, " ", &shell::json_array(words)].concat()
 }
 
 fn copy_line(kw: &str, builder: &str, c: &Carry) -> String {
-    let chown = c.chown.as_ref().map(|o| format!("--chown={o} ")).unwrap_or_default();
+    // Concatenated, not formatted: a split writes a few of these, and `format!` costs more
+    // than the copying.
+    let chown = c
+        .chown
+        .as_ref()
+        .map(|o| ["--chown=", o, " "].concat())
+        .unwrap_or_default();
+    let head = [kw, " --from=", builder, " ", &chown].concat();
     if c.from.contains(char::is_whitespace) || c.to.contains(char::is_whitespace) {
-        format!("{kw} --from={builder} {chown}{}", shell::json_array(&[&c.from, &c.to]))
+        [head.as_str(), &shell::json_array(&[&c.from, &c.to])].concat()
     } else {
-        format!("{kw} --from={builder} {chown}{} {}", c.from, c.to)
+        [&head, &c.from, " ", &c.to].concat()
     }
 }
 

@@ -424,13 +424,8 @@ impl<'m> GoEnv<'m> {
 /// The `GOOS`/`GOARCH` setting that cross-compiles (`GOARCH=arm64`), if any; one that names a
 /// BuildKit platform ARG (`GOOS=${TARGETOS}`) builds for the image's own platform.
 fn cross_compile(tpl: &Template, env: &GoEnv<'_>) -> Option<String> {
-    let platform = |raw: Option<&str>| {
-        raw.is_some_and(|v| {
-            tpl.platform_args
-                .iter()
-                .any(|a| v.contains(&format!("${a}")) || v.contains(&format!("${{{a}")))
-        })
-    };
+    let platform =
+        |raw: Option<&str>| raw.is_some_and(|v| tpl.platform_args.iter().any(|a| crate::detect::mentions_var(v, a)));
     [("GOOS", "linux"), ("GOARCH", "amd64")]
         .iter()
         .filter(|(k, _)| !platform(env.raw(k).as_deref()))
@@ -567,7 +562,7 @@ fn pattern_mains(input: &Input<'_, '_>, pattern: &str, dir: &str) -> Vec<String>
     let module = module_root(input, &root);
     main_packages(input.ctx)
         .into_iter()
-        .filter(|d| base.is_empty() || *d == base || d.starts_with(&format!("{base}/")))
+        .filter(|d| base.is_empty() || *d == base || crate::detect::is_under(d, &base))
         .filter_map(|d| {
             if let Some((mdir, mpath)) = &module
                 && d == *mdir

@@ -192,7 +192,7 @@ pub fn dockerignored(ctx: &dyn BuildContext, path: &str) -> bool {
             .trim_end_matches('/');
         let pat = pat.strip_prefix("**/").unwrap_or(pat);
         let hit = crate::detect::glob_match(pat, path)
-            || path.starts_with(&format!("{pat}/"))
+            || crate::detect::is_under(path, pat)
             || path
                 .rsplit('/')
                 .next()

@@ -40,7 +40,7 @@ pub fn assemble(input: &Input<'_, '_>, prog: Program) -> Result<Spec, Skip> {
     system_data_copies(&wanted, builder, kind, &image, &mut carries, &mut env_added);
     let runtime_lines = install_lines(input, &image, &fit, &wanted)?;
     let mut tail_lines = prog.runtime_lines.clone();
-    tail_lines.extend(user.line.iter().map(|u| format!("{} {u}", keyword(input, "USER"))));
+    tail_lines.extend(user.line.iter().map(|u| [&keyword(input, "USER"), " ", u].concat()));
     let mut notes = prog.notes.clone();
     notes.extend(choice_note);
     notes.extend(user.notes.iter().cloned());
@@ -114,7 +114,7 @@ fn install_lines(input: &Input<'_, '_>, image: &RuntimeImage, fit: &Fit, wanted:
             "the templates have no install command for {manager}"
         )));
     };
-    Ok(vec![format!("{} {cmd}", keyword(input, "RUN"))])
+    Ok(vec![[&keyword(input, "RUN"), " ", &cmd].concat()])
 }
 
 /// The builder's last RUN: removes the build-only paths inside what crosses whole.
@@ -222,10 +222,7 @@ pub fn context_source(input: &Input<'_, '_>, path: &str, before: usize) -> Optio
                             r.to_string()
                         }
                     })
-                    .filter(|r| {
-                        r == s.rsplit('/').next().unwrap_or(s)
-                            || r.strip_prefix(s.as_str()).is_some_and(|t| t.starts_with('/'))
-                    })
+                    .filter(|r| r == s.rsplit('/').next().unwrap_or(s) || crate::detect::is_under(r, s))
             };
             if let Some(rel) = candidate
                 && input.ctx.is_file(&rel)

@@ -44,6 +44,11 @@ pub fn instructions(input: &Input<'_, '_>, split: usize, replaced: &[(usize, Vec
     out
 }
 
+/// `CMD at line 12`: concatenated, since every start instruction gets one and few are shown.
+fn at_line(what: &str, line: usize) -> String {
+    [what, " at line ", &line.to_string()].concat()
+}
+
 /// A CMD/ENTRYPOINT the language rewrote: its new program.
 fn replaced_need(input: &Input<'_, '_>, i: usize, ins: &Instruction<'_>, words: &[String]) -> Need {
     let what = if matches!(ins, Instruction::Entrypoint(_)) {
@@ -52,7 +57,7 @@ fn replaced_need(input: &Input<'_, '_>, i: usize, ins: &Instruction<'_>, words: 
         "CMD"
     };
     Need {
-        what: format!("{what} at line {}", input.df.line(i)),
+        what: at_line(what, input.df.line(i)),
         shell: false,
         programs: resolved(input, i, words.first().cloned().into_iter().collect()),
     }
@@ -68,7 +73,7 @@ fn instruction_need(
     cmd_is_args: bool,
 ) -> Option<Need> {
     let (df, model) = (input.df, input.model);
-    let at = |what: &str| format!("{what} at line {}", df.line(i));
+    let at = |what: &str| at_line(what, df.line(i));
     let (what, cmd) = match ins {
         Instruction::Cmd(c) if cmd_is_args && matches!(c.arguments, Command::Exec(_)) => return None,
         Instruction::Run(r) if i > split => ("RUN", &r.arguments),

@@ -314,8 +314,7 @@ impl Candidate<'_, '_, '_> {
             .iter()
             .any(|o| o == p || !by_path && o.rsplit('/').next() == Some(base));
         let carried = d.carried.iter().any(|c| {
-            by_path && (p == c || p.strip_prefix(c.as_str()).is_some_and(|r| r.starts_with('/')))
-                || !by_path && c.rsplit('/').next() == Some(base)
+            by_path && (p == c || crate::detect::is_under(p, c)) || !by_path && c.rsplit('/').next() == Some(base)
         });
         let present = own
             || carried

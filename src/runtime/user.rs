@@ -129,7 +129,7 @@ fn nonroot(input: &Input<'_, '_>, image: &RuntimeImage, owned: &[String]) -> Res
         };
         for p in paths {
             let p = state.resolve(&p);
-            if !owned.iter().any(|o| p == *o || p.starts_with(&format!("{o}/"))) {
+            if !owned.iter().any(|o| p == *o || crate::detect::is_under(&p, o)) {
                 return Err(Skip::Unsupported(format!(
                     "VOLUME {p} at line {} is owned by root, and a non-root program could not write there (--nonroot was asked for)",
                     df.line(i)
