@@ -219,7 +219,7 @@ fn rewrite(
     };
     Ok(program
         .and_then(|p| runtime::assemble(&input, p))
-        .and_then(|spec| plan::plan(df, &model, &spec)))
+        .and_then(|spec| plan::plan(df, &model, spec)))
 }
 
 /// Never hand back text that does not parse as a two-stage Dockerfile.

@@ -104,14 +104,14 @@ struct Moved {
 }
 
 /// Builds the edits for `spec`.
-pub fn plan(df: &Dockerfile<'_>, model: &Model, spec: &Spec) -> Result<(Vec<Edit>, Summary), Skip> {
-    let mut edits = spec.builder_edits.clone();
+pub fn plan(df: &Dockerfile<'_>, model: &Model, mut spec: Spec) -> Result<(Vec<Edit>, Summary), Skip> {
+    let mut edits = std::mem::take(&mut spec.builder_edits);
     let builder = name_builder(df, model, &mut edits)?;
-    let moved = move_metadata(df, model, spec, &mut edits)?;
-    fix_after_split(df, model, spec, &mut edits)?;
-    check_entrypoint_cmd(df, model, spec, !spec.image.shell)?;
-    let lines = compose(df, model, spec, &builder, &moved);
-    edits.push(insert_block(df, spec, &lines));
+    let moved = move_metadata(df, model, &spec, &mut edits)?;
+    fix_after_split(df, model, &spec, &mut edits)?;
+    check_entrypoint_cmd(df, model, &spec, !spec.image.shell)?;
+    let lines = compose(df, model, &spec, &builder, &moved);
+    edits.push(insert_block(df, &spec, &lines));
     Ok((edits, summary(df, model, spec, &moved)))
 }
 
@@ -306,12 +306,12 @@ fn insert_block(df: &Dockerfile<'_>, spec: &Spec, lines: &[String]) -> Edit {
     Edit::insert(at, block)
 }
 
-/// The summary, with every config change the rewrite makes on purpose.
-fn summary(df: &Dockerfile<'_>, model: &Model, spec: &Spec, m: &Moved) -> Summary {
+/// The summary, with every config change the rewrite makes on purpose (the spec's last use).
+fn summary(df: &Dockerfile<'_>, model: &Model, mut spec: Spec, m: &Moved) -> Summary {
     let n = df.instructions.len();
     let convert = !spec.image.shell;
-    let mut notes = spec.notes.clone();
-    let mut announced = spec.announced.clone();
+    let mut notes = std::mem::take(&mut spec.notes);
+    let mut announced = std::mem::take(&mut spec.announced);
     for (i, _) in &spec.replace_commands {
         match df.instructions.get(*i) {
             Some(Instruction::Cmd(_)) => announced.push(ConfigChange::Cmd),
@@ -322,7 +322,7 @@ fn summary(df: &Dockerfile<'_>, model: &Model, spec: &Spec, m: &Moved) -> Summar
     // Only commands the rewrite converted itself: not those a language replaced.
     let mut converted = false;
     for i in model.from + 1..n {
-        if replaced(spec, i).is_some() {
+        if replaced(&spec, i).is_some() {
             continue;
         }
         let change = match &df.instructions[i] {
@@ -360,11 +360,11 @@ fn summary(df: &Dockerfile<'_>, model: &Model, spec: &Spec, m: &Moved) -> Summar
     Summary {
         language: spec.language,
         builder: model.image.full.clone(),
-        runtime: spec.image.image.clone(),
-        user: spec.user.clone(),
-        packages: spec.packages.clone(),
         carried: spec.carries.iter().map(|c| c.to.clone()).collect(),
-        dropped: spec.dropped.clone(),
+        runtime: spec.image.image,
+        user: spec.user,
+        packages: spec.packages,
+        dropped: spec.dropped,
         announced,
         notes,
     }

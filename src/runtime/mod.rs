@@ -20,7 +20,7 @@ use needs::Need;
 use packages::{Fit, Wanted};
 
 /// Assembles the runtime stage for `prog`.
-pub fn assemble(input: &Input<'_, '_>, prog: Program) -> Result<Spec, Skip> {
+pub fn assemble(input: &Input<'_, '_>, mut prog: Program) -> Result<Spec, Skip> {
     let (df, model) = (input.df, input.model);
     let Some(run) = run_command(df, model) else {
         return Err(Skip::Unsupported("no CMD or ENTRYPOINT starts the program".into()));
@@ -30,21 +30,22 @@ pub fn assemble(input: &Input<'_, '_>, prog: Program) -> Result<Spec, Skip> {
     start_program_produced(input, &prog, &run, &app)?;
     let needs = all_needs(input, &prog, &run);
     let mut files = files::plan(input, &prog, &app, &needs, None)?;
-    files.dropped.extend(prog.dropped_globs.iter().cloned());
+    files.dropped.append(&mut prog.dropped_globs);
     let wanted = packages::wanted(input, &prog, builder);
     let carried: Vec<String> = files.carries.iter().map(|c| c.to.clone()).collect();
     let (kind, image, fit, choice_note) = choose(input, &prog, &wanted, &needs, input.base.musl, &carried)?;
     let user = user::plan(input, &image, prog.split_after, &files.whole)?;
-    let mut env_added = prog.env_added.clone();
+    // What the language said, moved into the spec: `prog` is not read for these again.
+    let mut env_added = std::mem::take(&mut prog.env_added);
     let mut carries = all_copies(&prog, &user, &mut files);
     system_data_copies(&wanted, builder, kind, &image, &mut carries, &mut env_added);
     let runtime_lines = install_lines(input, &image, &fit, &wanted)?;
-    let mut tail_lines = prog.runtime_lines.clone();
+    let mut tail_lines = std::mem::take(&mut prog.runtime_lines);
     tail_lines.extend(user.line.iter().map(|u| [&keyword(input, "USER"), " ", u].concat()));
-    let mut notes = prog.notes.clone();
+    let mut notes = std::mem::take(&mut prog.notes);
     notes.extend(choice_note);
-    notes.extend(user.notes.iter().cloned());
-    let mut builder_tail = prog.builder_tail.clone();
+    notes.extend(user.notes);
+    let mut builder_tail = std::mem::take(&mut prog.builder_tail);
     builder_tail.extend(cleanup_line(input, prog.split_after, &files.cleanup, &mut notes));
     let mut announced: Vec<ConfigChange> = env_added
         .iter()
@@ -54,8 +55,8 @@ pub fn assemble(input: &Input<'_, '_>, prog: Program) -> Result<Spec, Skip> {
         announced.push(ConfigChange::User);
     }
     let mut image = image;
-    image.image = user.image.clone();
-    image.workdir = user.workdir.clone();
+    image.image = user.image;
+    image.workdir = user.workdir;
     Ok(Spec {
         language: prog.language,
         runtime: kind,
