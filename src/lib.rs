@@ -126,7 +126,13 @@ pub fn split(text: &str, ctx: &dyn BuildContext, opts: &Options<'_>) -> Result<O
         Err(skip) => return Ok(Outcome::LeftAsIs(skip)),
     };
     let out = render::apply(body, &edits).map_err(|e| Error::Internal(e.to_string()))?;
-    check_two_stages(&out)?;
+    let runtime_layers = check_two_stages(&out)?;
+    if let Some(skip) = too_many_layers(
+        df.instructions.iter().filter(|i| makes_layer(i)).count(),
+        runtime_layers,
+    ) {
+        return Ok(Outcome::LeftAsIs(skip));
+    }
     let text = if bom { format!("\u{feff}{out}") } else { out };
     Ok(Outcome::Rewritten { text, summary })
 }
@@ -222,20 +228,47 @@ fn rewrite(
         .and_then(|spec| plan::plan(df, &model, spec)))
 }
 
-/// Never hand back text that does not parse as a two-stage Dockerfile.
-fn check_two_stages(out: &str) -> Result<(), Error> {
+/// Never hand back text that does not parse as a two-stage Dockerfile. Returns how many
+/// layers the runtime stage makes.
+fn check_two_stages(out: &str) -> Result<usize, Error> {
     // The parser's instruction stream, each instruction dropped once counted: the tree, the
     // spans and the line table `parse::parse` keeps are not needed here. (The stream does
     // not check stage names for duplicates; the rewrite names one stage only.)
     let fail = |e: parse_dockerfile::Error| Error::Internal(format!("the rewrite does not parse: {e:#}"));
-    let mut stages = 0;
+    let (mut stages, mut runtime_layers) = (0, 0);
     for ins in parse_dockerfile::parse_iter(out).map_err(fail)? {
-        stages += usize::from(matches!(ins.map_err(fail)?, Instruction::From(_)));
+        let ins = ins.map_err(fail)?;
+        if matches!(ins, Instruction::From(_)) {
+            stages += 1;
+            runtime_layers = 0;
+        } else if makes_layer(&ins) {
+            runtime_layers += 1;
+        }
     }
     if stages != 2 {
         return Err(Error::Internal(format!("the rewrite has {stages} stages")));
     }
-    Ok(())
+    Ok(runtime_layers)
+}
+
+/// RUN, COPY and ADD each add a layer to the image.
+fn makes_layer(ins: &Instruction<'_>) -> bool {
+    matches!(ins, Instruction::Run(_) | Instruction::Copy(_) | Instruction::Add(_))
+}
+
+/// The most layers a runtime stage may add when the original made fewer.
+const MAX_NEW_LAYERS: usize = 100;
+
+/// Docker does not run an image of more than about 125 layers ("max depth exceeded"): a
+/// runtime stage that adds more layers than the original did, and more than
+/// [`MAX_NEW_LAYERS`], could turn a working image into one that does not start.
+fn too_many_layers(original: usize, runtime: usize) -> Option<Skip> {
+    (runtime > original && runtime > MAX_NEW_LAYERS).then(|| {
+        Skip::Unsupported(format!(
+            "the runtime stage would add {runtime} layers (one per COPY or RUN), more than the original's \
+             {original}: Docker does not run images of more than about 125 layers"
+        ))
+    })
 }
 
 #[cfg(test)]
@@ -278,10 +311,55 @@ mod tests {
 
     #[test]
     fn the_output_must_be_two_stages() {
-        assert!(check_two_stages("FROM a AS b\nRUN x\n\nFROM c\nCOPY --from=b /x /x\n").is_ok());
+        assert_eq!(
+            check_two_stages("FROM a AS b\nRUN x\n\nFROM c\nCOPY --from=b /x /x\n"),
+            Ok(1)
+        );
+        assert_eq!(
+            check_two_stages(
+                "FROM a AS b\nRUN x\nFROM c\nENV A=1\nRUN y\nCOPY --from=b /x /x\nADD y /y\nCMD [\"x\"]\n"
+            ),
+            Ok(3),
+            "RUN, COPY and ADD of the runtime stage only"
+        );
         assert!(matches!(check_two_stages("FROM a\n"), Err(Error::Internal(m)) if m.contains("1 stages")));
         assert!(
             matches!(check_two_stages("FROM a\nHEALTHCHECK\n"), Err(Error::Internal(m)) if m.contains("does not parse"))
         );
+    }
+
+    #[test]
+    fn a_runtime_stage_may_not_add_more_layers_than_docker_runs() {
+        assert_eq!(too_many_layers(3, 100), None, "at the limit");
+        assert!(matches!(too_many_layers(3, 101), Some(Skip::Unsupported(m)) if m.contains("101 layers")));
+        assert_eq!(too_many_layers(245, 242), None, "no more than the original made");
+        assert_eq!(too_many_layers(101, 101), None);
+    }
+
+    /// One `mkdir -p` of `dirs` directories, each carried to the runtime stage by a COPY.
+    fn mkdirs(dirs: usize) -> Result<Outcome, Error> {
+        let list: Vec<String> = (0..dirs).map(|i| format!("/srv/d{i}")).collect();
+        let text = format!(
+            "FROM golang:1.22\nWORKDIR /app\nCOPY . .\nRUN mkdir -p {}\nRUN go build -o /app/server .\nCMD [\"/app/server\"]\n",
+            list.join(" ")
+        );
+        let ctx = context::MemContext::new()
+            .with("go.mod", "module example.com/app\n\ngo 1.22\n")
+            .with("main.go", "package main\n\nfunc main() {}\n");
+        let opts = Options {
+            lang: None,
+            runtime: None,
+            config: &Config::default(),
+            templates: TemplateSet::builtin(),
+        };
+        split(&text, &ctx, &opts)
+    }
+
+    #[test]
+    fn one_run_that_makes_many_carried_directories_is_left_as_is() {
+        assert!(matches!(mkdirs(90), Ok(Outcome::Rewritten { .. })));
+        let reason = "the runtime stage would add 131 layers (one per COPY or RUN), more than the original's 3: \
+                      Docker does not run images of more than about 125 layers";
+        assert_eq!(mkdirs(130), Ok(Outcome::LeftAsIs(Skip::Unsupported(reason.into()))));
     }
 }
