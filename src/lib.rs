@@ -261,7 +261,9 @@ const MAX_NEW_LAYERS: usize = 100;
 
 /// Docker does not run an image of more than about 125 layers ("max depth exceeded"): a
 /// runtime stage that adds more layers than the original did, and more than
-/// [`MAX_NEW_LAYERS`], could turn a working image into one that does not start.
+/// [`MAX_NEW_LAYERS`], could turn a working image into one that does not start. (Measured
+/// with Docker 20.10: on alpine's one layer, the build stops at the 125th COPY; 100 COPYs build
+/// and run.)
 fn too_many_layers(original: usize, runtime: usize) -> Option<Skip> {
     (runtime > original && runtime > MAX_NEW_LAYERS).then(|| {
         Skip::Unsupported(format!(
