@@ -124,21 +124,14 @@ fi
 echo "Machine: $(nproc) cores, $(uname -m); dockslim $("$dockslim" --version | awk '{print $2}') at $(git -C "$root" rev-parse --short HEAD); $("$hadolint" --version)"
 echo "Files: ${#examples[@]} example projects (Go, Rust, Node.js) copied round-robin into $batch directories."
 echo
-if [ -z "$base_bin" ]; then
-    echo "| | dockslim split --check | hadolint | target (dockslim) |"
-    echo "|---|---|---|---|"
-    echo "| one file per process (mean of $per_process) | $(ms "$d_one" "$per_process") ms | $(ms "$h_one" "$per_process") ms | < 5 ms |"
-    echo "| $batch files in one call, each in its own directory (median of $runs) | $(secs "$d_batch") s | $(secs "$h_batch") s | < 0.15 s |"
-    echo "| $batch files in one call, all in one directory (median of $runs) | $(secs "$d_flat") s | $(secs "$h_flat") s | < 0.15 s |"
-    echo "| $batch files in one call, per file | $(ms "$d_batch" $batch) ms | $(ms "$h_batch" $batch) ms | |"
-else
-    echo "| | dockslim split --check | baseline $base_rev | hadolint | target (dockslim) |"
-    echo "|---|---|---|---|---|"
-    echo "| one file per process (mean of $per_process) | $(ms "$d_one" "$per_process") ms | $(ms "$b_one" "$per_process") ms | $(ms "$h_one" "$per_process") ms | < 5 ms |"
-    echo "| $batch files in one call, each in its own directory (median of $runs) | $(secs "$d_batch") s | $(secs "$b_batch") s | $(secs "$h_batch") s | < 0.15 s |"
-    echo "| $batch files in one call, all in one directory (median of $runs) | $(secs "$d_flat") s | $(secs "$b_flat") s | $(secs "$h_flat") s | < 0.15 s |"
-    echo "| $batch files in one call, per file | $(ms "$d_batch" $batch) ms | $(ms "$b_batch" $batch) ms | $(ms "$h_batch" $batch) ms | |"
-fi
+# The baseline's column of a row, when there is a baseline.
+bcol() { if [ -n "$base_bin" ]; then printf ' %s |' "$1"; fi; }
+echo "| | dockslim split --check |$(bcol "baseline ${base_rev:-}") hadolint | target (dockslim) |"
+echo "|---|---|${base_bin:+---|}---|---|"
+echo "| one file per process (mean of $per_process) | $(ms "$d_one" "$per_process") ms |$(bcol "$(ms "${b_one:-0}" "$per_process") ms") $(ms "$h_one" "$per_process") ms | < 5 ms |"
+echo "| $batch files in one call, each in its own directory (median of $runs) | $(secs "$d_batch") s |$(bcol "$(secs "${b_batch:-0}") s") $(secs "$h_batch") s | < 0.15 s |"
+echo "| $batch files in one call, all in one directory (median of $runs) | $(secs "$d_flat") s |$(bcol "$(secs "${b_flat:-0}") s") $(secs "$h_flat") s | < 0.15 s |"
+echo "| $batch files in one call, per file | $(ms "$d_batch" $batch) ms |$(bcol "$(ms "${b_batch:-0}" $batch) ms") $(ms "$h_batch" $batch) ms | |"
 
 # Criterion's medians, one "name seconds" line per benchmark, from the checkout at $1 (with
 # the target directory $2, if given).
