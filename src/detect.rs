@@ -78,7 +78,7 @@ impl ImageRef {
             ),
             None => (no_digest, None),
         };
-        let name = repo.rsplit('/').next().unwrap_or(repo).to_ascii_lowercase();
+        let name = file_name(repo).to_ascii_lowercase();
         ImageRef {
             full: full.to_string(),
             repo: repo.to_string(),
@@ -200,7 +200,10 @@ pub fn expand(s: &str, lookup: impl Fn(&str) -> Option<String>) -> String {
 /// Parses an ENV instruction's arguments: `K=V K2="v 2"` or the legacy `K value with spaces`.
 pub fn parse_env(args: &str, escape: char) -> Vec<(String, String)> {
     // Plain words (no quotes, escapes or line breaks): split them without the shell lexer.
-    let plain = !args.contains(['"', '\'', '\\', '`', '\n', '#']) && !args.contains(escape);
+    let plain = !args
+        .bytes()
+        .any(|b| matches!(b, b'"' | b'\'' | b'\\' | b'`' | b'\n' | b'#'))
+        && (matches!(escape, '\\' | '`') || !args.contains(escape));
     if plain {
         let mut words = args.split_whitespace();
         let first = words.clone().next().unwrap_or("");
@@ -242,6 +245,15 @@ pub fn parse_arg(args: &str) -> Vec<(String, Option<String>)> {
             None => (w.text, None),
         })
         .collect()
+}
+
+/// The last part of `path` (after its last `/`), or `path` when it has none:
+/// `path.rsplit('/').next()`, without the char searcher's setup (these are short).
+pub fn file_name(path: &str) -> &str {
+    match path.bytes().rposition(|b| b == b'/') {
+        Some(i) => &path[i + 1..],
+        None => path,
+    }
 }
 
 /// Whether `path` lies inside directory `dir` (`dir/...`, not `dir` itself).
@@ -360,6 +372,13 @@ pub fn detect_language(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn file_names() {
+        for p in ["/usr/bin/git", "git", "/app/", "/", "", "a/b", "/é/ü"] {
+            assert_eq!(file_name(p), p.rsplit('/').next().unwrap_or(p), "{p}");
+        }
+    }
 
     #[test]
     fn path_and_variable_tests_without_building_strings() {

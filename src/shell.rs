@@ -237,19 +237,31 @@ impl<'a> Lexer<'a> {
     fn single_quoted(&mut self) {
         self.push_empty();
         self.pos += 1;
-        while let Some(q) = self.peek() {
-            self.pos += q.len_utf8();
-            if q == '\'' {
-                break;
-            }
-            self.append(q, false);
-        }
+        let rest = &self.src[self.pos..];
+        let n = memchr::memchr(b'\'', rest.as_bytes());
+        self.append_str(&rest[..n.unwrap_or(rest.len())]);
+        self.pos += n.map_or(rest.len(), |n| n + 1);
     }
 
     fn double_quoted(&mut self) {
         self.push_empty();
         self.pos += 1;
+        // The escape character is `\` or a backquote; another one turns off the plain runs.
+        let escape = u8::try_from(self.escape).ok().filter(u8::is_ascii);
         while let Some(q) = self.peek() {
+            // A run of characters that mean nothing inside double quotes, in one piece.
+            if let Some(e) = escape {
+                let rest = &self.src[self.pos..];
+                let n = rest
+                    .bytes()
+                    .position(|b| matches!(b, b'"' | b'\\' | b'$' | b'`') || b == e)
+                    .unwrap_or(rest.len());
+                if n > 0 {
+                    self.append_str(&rest[..n]);
+                    self.pos += n;
+                    continue;
+                }
+            }
             if q == self.escape && self.continuation() {
                 continue;
             }
@@ -323,6 +335,12 @@ impl<'a> Lexer<'a> {
         self.word_at(start).text.push(c);
     }
 
+    fn append_str(&mut self, s: &str) {
+        if let Some(w) = self.word.as_mut() {
+            w.text.push_str(s);
+        }
+    }
+
     fn append(&mut self, c: char, expands: bool) {
         if let Some(w) = self.word.as_mut() {
             w.text.push(c);
@@ -388,6 +406,30 @@ mod tests {
             texts("go mod download \\\n  # fetch\n  && go build \\\n\n -o x"),
             vec![vec!["go", "mod", "download"], vec!["go", "build", "-o", "x"]]
         );
+    }
+
+    #[test]
+    fn quoted_text_in_runs_and_by_character() {
+        // Plain runs inside double quotes end at what means something there.
+        assert_eq!(
+            texts(r#"echo "a b\"c\$d\x $E `f`" 'g "h" \i' x"#),
+            vec![vec!["echo", r#"a b"c$d\x $E `f`"#, r#"g "h" \i"#, "x"]]
+        );
+        let w = &commands("echo \"x $HOME y\"", '\\')[0][1];
+        assert!(w.expands && w.text == "x $HOME y" && (w.start, w.end) == (5, 16));
+        // A continuation inside double quotes joins the lines; with the backquote escape too.
+        assert_eq!(texts("echo \"a \\\nb\""), vec![vec!["echo", "a b"]]);
+        assert_eq!(
+            commands("echo \"a `\nb\\c\"", '`')
+                .into_iter()
+                .flatten()
+                .map(|w| w.text)
+                .collect::<Vec<_>>(),
+            ["echo", "a b\\c"]
+        );
+        // An unclosed quote runs to the end.
+        assert_eq!(texts("echo 'abc"), vec![vec!["echo", "abc"]]);
+        assert_eq!(texts("echo \"abc"), vec![vec!["echo", "abc"]]);
     }
 
     #[test]

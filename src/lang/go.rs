@@ -10,6 +10,7 @@
 
 use super::{Input, Program, RunCommand, Runtimes, path_dirs, run_command, runs_path, scan_execs};
 use crate::Skip;
+use crate::detect::file_name;
 use crate::detect::{Language, absolute};
 use crate::model::{Cmd, State};
 use crate::parse::{Command, Instruction};
@@ -58,7 +59,7 @@ pub fn analyze(input: &Input<'_, '_>, tpl: &Template) -> Result<Program, Skip> {
     let mut p = Program::new(Language::Go, split, what, runtimes(input, tpl, link)?);
     cgo_edits(input, &build, &cgo, &mut p);
     p.packages = cgo_packages(input, tpl, &cgo, base.musl);
-    let name = artifact.rsplit('/').next().unwrap_or(&artifact).to_string();
+    let name = file_name(&artifact).to_string();
     p.artifacts
         .push(Carry::to(&artifact, &runtime_path(tpl, &run, &artifact)));
     p.build_only = build_only(input, tpl, &build, &run);
@@ -266,7 +267,7 @@ fn runtime_path(tpl: &Template, run: &RunCommand, artifact: &str) -> String {
     if program.contains('/') || tpl.runtime_path.iter().any(|d| d == dir) {
         artifact.to_string()
     } else {
-        format!("/usr/local/bin/{}", artifact.rsplit('/').next().unwrap_or(artifact))
+        format!("/usr/local/bin/{}", file_name(artifact))
     }
 }
 
@@ -525,7 +526,7 @@ fn go_args(tpl: &Template, args: &[String], cwd: &str) -> GoArgs {
 fn binary_names(input: &Input<'_, '_>, packages: &[String], dir: &str) -> Vec<String> {
     match packages {
         [first, ..] if packages.iter().all(|p| p.ends_with(".go")) => {
-            let file = first.rsplit('/').next().unwrap_or(first);
+            let file = file_name(first);
             vec![file.trim_end_matches(".go").to_string()]
         }
         _ if packages.iter().any(|p| p.contains("...")) => {

@@ -10,6 +10,7 @@
 pub mod steps;
 pub mod vars;
 
+use crate::detect::file_name;
 use std::rc::Rc;
 
 use crate::context::BuildContext;
@@ -135,9 +136,7 @@ impl Cmd {
 
     /// The program (first word after assignments, without its directory).
     pub fn program(&self) -> Option<&str> {
-        self.program_words()
-            .first()
-            .map(|w| w.text.rsplit('/').next().unwrap_or(&w.text))
+        self.program_words().first().map(|w| file_name(&w.text))
     }
 }
 
@@ -473,7 +472,7 @@ impl Model {
                 if s == rel {
                     // A file copied into a directory keeps its name; a directory's contents go to dest.
                     return Some(if many && !ctx.is_dir(rel) {
-                        absolute(dest, rel.rsplit('/').next().unwrap_or(rel))
+                        absolute(dest, file_name(rel))
                     } else {
                         dest.to_string()
                     });
@@ -482,7 +481,7 @@ impl Model {
                     return Some(absolute(dest, rest));
                 }
                 if s.contains('*') && glob_match(s, rel) {
-                    return Some(absolute(dest, rel.rsplit('/').next().unwrap_or(rel)));
+                    return Some(absolute(dest, file_name(rel)));
                 }
                 None
             })
@@ -632,9 +631,7 @@ impl At {
 /// (a `cd` changes it).
 fn expand_cmds(words: Vec<Word>, mut at: At, out: &mut Vec<Cmd>, depth: usize) -> String {
     let program_words = shell::split_assignments(&words).1;
-    let first = program_words
-        .first()
-        .map(|w| w.text.rsplit('/').next().unwrap_or(&w.text));
+    let first = program_words.first().map(|w| file_name(&w.text));
     if first == Some("cd") {
         at.cwd = absolute(&at.cwd, program_words.get(1).map_or("/root", |w| w.text.as_str()));
         out.push(at.cmd(words));

@@ -4,6 +4,7 @@
 //! paths written by file commands. Anything else is [`Op::Other`].
 
 use crate::detect::absolute;
+use crate::detect::file_name;
 
 /// A system package manager family.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -78,7 +79,7 @@ pub enum Op {
 
 /// The package manager a program name means.
 pub fn manager_of(program: &str) -> Option<Manager> {
-    match program.rsplit('/').next().unwrap_or(program) {
+    match file_name(program) {
         "apt-get" | "apt" | "aptitude" => Some(Manager::Apt),
         "apk" => Some(Manager::Apk),
         "yum" | "dnf" | "microdnf" | "tdnf" => Some(Manager::Yum),
@@ -89,7 +90,7 @@ pub fn manager_of(program: &str) -> Option<Manager> {
 /// Whether a command running `program` can have an effect [`classify`] reads (anything else
 /// is [`Op::Other`] without looking further).
 pub fn may_affect(program: &str) -> bool {
-    let p = program.rsplit('/').next().unwrap_or(program);
+    let p = file_name(program);
     manager_of(p).is_some()
         || matches!(
             p,
@@ -119,7 +120,7 @@ pub fn may_affect(program: &str) -> bool {
 /// What `words` (a simple command without leading assignments) does, run in `cwd`.
 pub fn classify(words: &[String], cwd: &str) -> Op {
     let Some(first) = words.first() else { return Op::Other };
-    let prog = first.rsplit('/').next().unwrap_or(first);
+    let prog = file_name(first);
     if let Some(m) = manager_of(prog) {
         return packages(m, &words[1..]);
     }
@@ -336,7 +337,7 @@ pub fn is_wrapper(program: &str) -> bool {
 /// Unwraps one level of wrapper; `None` when `words` is not one.
 pub fn unwrap(words: &[String]) -> Option<(Inner, Option<String>)> {
     let first = words.first()?;
-    let prog = first.rsplit('/').next().unwrap_or(first);
+    let prog = file_name(first);
     let rest = &words[1..];
     match prog {
         "sh" | "bash" | "dash" | "ash" | "zsh" => {

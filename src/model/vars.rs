@@ -32,7 +32,17 @@ impl Hasher for Fnv {
 #[derive(Debug, Default, Clone)]
 pub struct VarLog {
     entries: Vec<(String, Option<String>)>,
-    index: Option<HashMap<String, Vec<usize>, BuildHasherDefault<Fnv>>>,
+    index: Option<Index>,
+}
+
+/// Where each name is defined, by the name's hash, in order.
+type Index = HashMap<u64, Vec<usize>, BuildHasherDefault<Fnv>>;
+
+/// The index's key for `name`.
+fn key(name: &str) -> u64 {
+    let mut h = Fnv::default();
+    h.write(name.as_bytes());
+    h.finish()
 }
 
 /// The log length from which lookups go through the per-name index.
@@ -43,13 +53,13 @@ impl VarLog {
     pub fn push(&mut self, name: String, value: Option<String>) -> usize {
         let at = self.entries.len();
         if let Some(index) = self.index.as_mut() {
-            index.entry(name.clone()).or_default().push(at);
+            index.entry(key(&name)).or_default().push(at);
         }
         self.entries.push((name, value));
         if self.index.is_none() && self.entries.len() >= INDEXED_FROM {
-            let mut index: HashMap<String, Vec<usize>, BuildHasherDefault<Fnv>> = HashMap::default();
+            let mut index: Index = HashMap::default();
             for (i, (n, _)) in self.entries.iter().enumerate() {
-                index.entry(n.clone()).or_default().push(i);
+                index.entry(key(n)).or_default().push(i);
             }
             self.index = Some(index);
         }
@@ -73,10 +83,11 @@ impl VarLog {
             let seen = &self.entries[..len.min(self.entries.len())];
             return seen.iter().rev().find(|(n, _)| n == name).map(|(_, v)| v.as_deref());
         };
-        let positions = index.get(name)?;
+        let positions = index.get(&key(name))?;
         let n = positions.partition_point(|&p| p < len);
-        let p = *positions.get(n.checked_sub(1)?)?;
-        Some(self.entries[p].1.as_deref())
+        // Names whose hashes collide share a list: the last entry of this name.
+        let p = positions[..n].iter().rev().find(|&&p| self.entries[p].0 == name)?;
+        Some(self.entries[*p].1.as_deref())
     }
 
     /// The definitions in `from..len`, in order (a name may appear more than once).

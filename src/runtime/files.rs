@@ -6,7 +6,11 @@
 //! (sources trees outside the app, `vendor/`, cargo's `deps/`...), VCS metadata, caches and
 //! temporary directories; those inside a copied directory are removed in the builder first.
 
-use std::collections::BTreeSet;
+use crate::detect::file_name;
+use std::collections::{BTreeSet, HashSet};
+use std::hash::BuildHasher;
+
+use foldhash::fast::FixedState;
 
 use super::needs::Need;
 use crate::Skip;
@@ -23,6 +27,12 @@ pub struct Files {
     /// The paths copied to the same place, for the "already covered" question: each new path
     /// looks up its own ancestors, so merging stays linear in the number of copies.
     same: BTreeSet<String>,
+    /// Hashes of the paths ever in `same` (a first answer to "is it there?": a hash that is
+    /// not here is a path that is not there).
+    hashes: HashSet<u64, FixedState>,
+    /// Hashes of what comes before each `/` of the paths in `same` (their ancestors): a new
+    /// path that is not here has nothing of `same` inside it. A collision costs a lookup.
+    prefixes: HashSet<u64, FixedState>,
     /// Paths removed in the builder after the build.
     pub cleanup: Vec<String>,
     /// What stays behind on purpose, as globs (for the summary and `verify`).
@@ -79,15 +89,17 @@ impl At<'_, '_, '_> {
 
     /// Whether the runtime stage runs `p` (by path or name).
     fn needed(&self, p: &str) -> bool {
-        let base = p.rsplit('/').next().unwrap_or(p);
+        let base = file_name(p);
         self.needs.iter().flat_map(|n| &n.programs).any(|x| x == p || x == base)
     }
 }
 
 /// The directory of `p`.
 fn parent(p: &str) -> &str {
-    p.rsplit_once('/')
-        .map_or("/", |(d, _)| if d.is_empty() { "/" } else { d })
+    match p.bytes().rposition(|b| b == b'/') {
+        Some(0) | None => "/",
+        Some(i) => &p[..i],
+    }
 }
 
 /// The application directory crosses whole, unless it is a system directory.
@@ -116,10 +128,7 @@ fn placements(at: &At<'_, '_, '_>, f: &mut Files) -> Result<(), Skip> {
         let targets: Vec<String> = if !common.is_system_dir(dest) {
             vec![dest.to_string()]
         } else if into_dir && named {
-            c.sources
-                .iter()
-                .map(|s| absolute(dest, s.rsplit('/').next().unwrap_or(s)))
-                .collect()
+            c.sources.iter().map(|s| absolute(dest, file_name(s))).collect()
         } else {
             return Err(Skip::Unsupported(format!(
                 "COPY at line {} puts {} into {dest}, which dockslim cannot copy apart from the system: give the app a WORKDIR of its own",
@@ -224,19 +233,34 @@ fn is_bin_dir(dir: &str) -> bool {
     )
 }
 
+/// The hash `Files` keeps of a path.
+fn hash(p: &str) -> u64 {
+    FixedState::default().hash_one(p)
+}
+
 impl Files {
     /// Whether a path copied to the same place already holds `path`.
     fn covers(&self, path: &str) -> bool {
         let mut p = path.trim_end_matches('/');
         loop {
-            if self.same.contains(if p.is_empty() { "/" } else { p }) {
+            let q = if p.is_empty() { "/" } else { p };
+            if self.hashes.contains(&hash(q)) && self.same.contains(q) {
                 return true;
             }
-            match p.rsplit_once('/') {
-                Some((parent, _)) => p = parent,
+            match p.bytes().rposition(|b| b == b'/') {
+                Some(i) => p = &p[..i],
                 None => return false,
             }
         }
+    }
+
+    /// Records `path` as copied to the same place.
+    fn insert_same(&mut self, path: String) {
+        self.hashes.insert(hash(&path));
+        for i in path.bytes().enumerate().filter(|(_, b)| *b == b'/').map(|(i, _)| i) {
+            self.prefixes.insert(hash(&path[..i]));
+        }
+        self.same.insert(path);
     }
 }
 
@@ -259,20 +283,23 @@ fn push(f: &mut Files, c: Carry) {
         return;
     }
     // Paths inside the new one are those from `base/` on that start with it.
-    let prefix = format!("{}/", c.to.trim_end_matches('/'));
-    let inside: Vec<String> = f
-        .same
-        .range::<str, _>((std::ops::Bound::Included(prefix.as_str()), std::ops::Bound::Unbounded))
-        .take_while(|p| p.starts_with(&prefix))
-        .cloned()
-        .collect();
-    if !inside.is_empty() {
-        for p in &inside {
-            f.same.remove(p);
+    let base = c.to.trim_end_matches('/');
+    if f.prefixes.contains(&hash(base)) {
+        let prefix = format!("{base}/");
+        let inside: Vec<String> = f
+            .same
+            .range::<str, _>((std::ops::Bound::Included(prefix.as_str()), std::ops::Bound::Unbounded))
+            .take_while(|p| p.starts_with(&prefix))
+            .cloned()
+            .collect();
+        if !inside.is_empty() {
+            for p in &inside {
+                f.same.remove(p);
+            }
+            f.carries.retain(|x| !(x.from == x.to && inside.contains(&x.to)));
         }
-        f.carries.retain(|x| !(x.from == x.to && inside.contains(&x.to)));
     }
-    f.same.insert(c.to.clone());
+    f.insert_same(c.to.clone());
     f.carries.push(c);
 }
 
@@ -360,5 +387,24 @@ mod tests {
         push(&mut f, Carry::same("/app"));
         push(&mut f, Carry::same("/app/x"));
         assert_eq!(f.carries, vec![Carry::same("/app")]);
+        // A sibling that shares a prefix is neither inside nor covering; `/` covers all.
+        let mut f = Files::default();
+        for p in ["/opt/a/b", "/opt/ab", "/opt/a", "/srv/x/", "/srv/x"] {
+            push(&mut f, Carry::same(p));
+        }
+        let tos: Vec<&str> = f.carries.iter().map(|c| c.to.as_str()).collect();
+        assert_eq!(tos, ["/opt/ab", "/opt/a", "/srv/x"]);
+        assert!(f.covers("/opt/a/c") && !f.covers("/opt/abc") && !f.covers("/op"));
+        push(&mut f, Carry::same("/"));
+        assert_eq!(f.carries, vec![Carry::same("/")]);
+        assert!(f.covers("/anything"));
+    }
+
+    #[test]
+    fn parents() {
+        assert_eq!(
+            [parent("/a/b"), parent("/a"), parent("a"), parent("/")],
+            ["/a", "/", "/", "/"]
+        );
     }
 }

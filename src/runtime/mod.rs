@@ -12,6 +12,7 @@ pub mod packages;
 pub mod user;
 
 use crate::Skip;
+use crate::detect::file_name;
 use crate::lang::{Input, Program, RunCommand, run_command};
 use crate::plan::{Carry, Spec};
 use crate::summary::ConfigChange;
@@ -223,7 +224,7 @@ pub fn context_source(input: &Input<'_, '_>, path: &str, before: usize) -> Optio
                             r.to_string()
                         }
                     })
-                    .filter(|r| r == s.rsplit('/').next().unwrap_or(s) || crate::detect::is_under(r, s))
+                    .filter(|r| r == file_name(s) || crate::detect::is_under(r, s))
             };
             if let Some(rel) = candidate
                 && input.ctx.is_file(&rel)

@@ -306,15 +306,15 @@ impl Candidate<'_, '_, '_> {
     /// Program `p` that `what` runs.
     fn program(&mut self, what: &str, p: &str) -> Result<(), String> {
         let (input, d) = (self.input, self.d);
-        let base = p.rsplit('/').next().unwrap_or(p);
+        let base = crate::detect::file_name(p);
         let by_path = p.contains('/');
         let own = d
             .prog
             .own
             .iter()
-            .any(|o| o == p || !by_path && o.rsplit('/').next() == Some(base));
+            .any(|o| o == p || !by_path && crate::detect::file_name(o) == base);
         let carried = d.carried.iter().any(|c| {
-            by_path && (p == c || crate::detect::is_under(p, c)) || !by_path && c.rsplit('/').next() == Some(base)
+            by_path && (p == c || crate::detect::is_under(p, c)) || !by_path && crate::detect::file_name(c) == base
         });
         let present = own
             || carried

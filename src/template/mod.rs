@@ -3,6 +3,7 @@
 //! replace any of them. This module owns loading, the shared runtime tables, and filling image
 //! patterns (`{debian}`, `{codename}`, `{alpine}`) from the builder image.
 
+use crate::detect::file_name;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
 use std::path::Path;
@@ -214,7 +215,7 @@ impl PackageRules {
 
     /// The package (named for `manager`) that provides `program`.
     pub fn package_for(&self, program: &str, manager: &str) -> Option<String> {
-        let p = self.provides.get(program.rsplit('/').next().unwrap_or(program))?;
+        let p = self.provides.get(file_name(program))?;
         Some(match manager {
             "apk" => self.apk.get(p).cloned().unwrap_or_else(|| p.clone()),
             _ => p.clone(),
@@ -366,7 +367,7 @@ impl Common {
 
     /// Whether the runtime family `kind` has `program`.
     pub fn has_tool(&self, kind: RuntimeKind, program: &str) -> bool {
-        let name = program.rsplit('/').next().unwrap_or(program);
+        let name = file_name(program);
         self.sets.tools.get(&kind).is_some_and(|t| t.contains(name))
     }
 

@@ -4,6 +4,7 @@
 //! config file (`config_output`), else the tool's default; [`build_roots`] reads vite's `root`.
 
 use crate::detect::absolute;
+use crate::detect::file_name;
 use crate::lang::Input;
 use crate::template::node::{BuildTool, Template};
 
@@ -36,7 +37,7 @@ enum Output {
 /// Where build command `c` of the package in context directory `dir` writes: a flag naming the
 /// output, else the tool's config file, else the tool's default.
 fn tool_output(input: &Input<'_, '_>, tpl: &Template, dir: &str, c: &[String]) -> Output {
-    let Some(prog) = c.first().map(|p| p.rsplit('/').next().unwrap_or(p).to_string()) else {
+    let Some(prog) = c.first().map(|p| file_name(p).to_string()) else {
         return Output::Beside;
     };
     let Some(tool) = tpl.build_tools.get(&prog) else {
@@ -131,10 +132,7 @@ fn config_output(input: &Input<'_, '_>, tool: &BuildTool, dir: &str, project: Op
 pub fn build_roots(input: &Input<'_, '_>, tpl: &Template, dir: &str, cmds: &[Vec<String>]) -> Vec<String> {
     let mut out = Vec::new();
     for c in cmds {
-        let Some(tool) = c
-            .first()
-            .and_then(|p| tpl.build_tools.get(p.rsplit('/').next().unwrap_or(p)))
-        else {
+        let Some(tool) = c.first().and_then(|p| tpl.build_tools.get(file_name(p))) else {
             continue;
         };
         let Some(key) = &tool.root_key else { continue };

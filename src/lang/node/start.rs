@@ -7,6 +7,7 @@
 //! and files the start command names are collected for the devDependency and package-manager
 //! checks; [`start_commands`] and [`startup_work`] find work done at start-up.
 
+use crate::detect::file_name;
 use std::collections::BTreeMap;
 
 use super::pm::{Pm, collect_script_commands, script_called, strip_wrappers};
@@ -38,7 +39,7 @@ pub struct Start {
 
 /// The package that provides program `prog`.
 pub fn package_of(tpl: &Template, prog: &str) -> String {
-    let base = prog.rsplit('/').next().unwrap_or(prog);
+    let base = file_name(prog);
     // `-r ts-node/register` names a module: its package is the first element (two if scoped).
     if prog.contains('/') && !prog.starts_with('.') && !prog.starts_with('/') {
         let mut parts = prog.split('/');
@@ -146,7 +147,7 @@ pub fn analyze_start(
 
 /// The program name of a start word (`/usr/local/bin/node` → `node`).
 fn program_of(word: &str) -> String {
-    word.rsplit('/').next().unwrap_or(word).to_string()
+    file_name(word).to_string()
 }
 
 /// The words of the start command (ENTRYPOINT then CMD), without a leading
@@ -332,7 +333,7 @@ pub fn start_commands(run: &RunCommand, scripts: &BTreeMap<String, String>) -> V
     let mut out = Vec::new();
     for c in run.commands() {
         let c = strip_wrappers(&c);
-        let c = match c.first().map(|p| p.rsplit('/').next().unwrap_or(p)) {
+        let c = match c.first().map(|p| file_name(p)) {
             Some("docker-entrypoint.sh") => c[1..].to_vec(),
             _ => c,
         };
@@ -350,7 +351,7 @@ pub fn start_commands(run: &RunCommand, scripts: &BTreeMap<String, String>) -> V
 pub fn startup_work(tpl: &Template, cmds: &[Vec<String>]) -> Option<String> {
     for c in cmds {
         let c = strip_wrappers(c);
-        let Some(prog) = c.first().map(|p| p.rsplit('/').next().unwrap_or(p).to_string()) else {
+        let Some(prog) = c.first().map(|p| file_name(p).to_string()) else {
             continue;
         };
         let joined = c.join(" ");

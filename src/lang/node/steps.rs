@@ -7,6 +7,7 @@
 //! (`installed`), set up a global tool, or run a script.
 
 use super::pm::Pm;
+use crate::detect::file_name;
 use crate::lang::Input;
 use crate::model::Cmd;
 use crate::parse::Instruction;
@@ -60,7 +61,7 @@ fn read_command(text: &str, tpl: &Template, cmd: &Cmd, node_env_prod: bool, step
     let Some(first) = texts.first().map(String::as_str) else {
         return false;
     };
-    let prog = first.rsplit('/').next().unwrap_or(first);
+    let prog = file_name(first);
     let is_build = tpl.build_programs.iter().any(|p| p == prog);
     if crate::model::steps::manager_of(prog).is_some() {
         return true;

@@ -9,6 +9,7 @@
 use super::builds::{Build, Built, Site, resolve, track_move};
 use super::cargo::{Cargo, parse_cargo, sh_word};
 use crate::Skip;
+use crate::detect::file_name;
 use crate::lang::{Input, RunCommand, path_dirs, runs_path};
 use crate::parse::{Command, Instruction};
 use crate::shell;
@@ -315,7 +316,7 @@ fn copies_sources(input: &Input<'_, '_>, i: usize) -> bool {
                 || !crate::context::find_files(ctx, s, "Cargo.toml", 1).is_empty()
                 || !crate::context::find_files(ctx, s, "Cargo.lock", 1).is_empty();
         }
-        let name = s.rsplit('/').next().unwrap_or(s);
+        let name = file_name(s);
         !ctx.is_file(s)
             || name.ends_with(".rs")
             || name == "Cargo.toml"
