@@ -205,6 +205,13 @@ pub fn parse_env(args: &str, escape: char) -> Vec<(String, String)> {
         .any(|b| matches!(b, b'"' | b'\'' | b'\\' | b'`' | b'\n' | b'#'))
         && (matches!(escape, '\\' | '`') || !args.contains(escape));
     if plain {
+        // One printable ASCII word, the usual `ENV NAME=value`.
+        let t = args.trim();
+        if t.bytes().all(|b| b.is_ascii_graphic())
+            && let Some((k, v)) = t.split_once('=')
+        {
+            return vec![(k.to_string(), v.to_string())];
+        }
         let mut words = args.split_whitespace();
         let first = words.clone().next().unwrap_or("");
         if !first.contains('=') {
@@ -451,5 +458,14 @@ mod tests {
             parse_env("A=1 B=\"x y\"", '\\'),
             vec![("A".into(), "1".into()), ("B".into(), "x y".into())]
         );
+        let pairs = |t: &str| -> Vec<(String, String)> { parse_env(t, '\\') };
+        let owned = |v: &[(&str, &str)]| -> Vec<(String, String)> {
+            v.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        };
+        assert_eq!(pairs("  STEP_1=done\t"), owned(&[("STEP_1", "done")]));
+        assert_eq!(pairs("=x"), owned(&[("", "x")]));
+        assert_eq!(pairs("A=1\u{a0}B=2"), owned(&[("A", "1"), ("B", "2")]));
+        assert_eq!(pairs("A=1\u{b}B=2"), owned(&[("A", "1"), ("B", "2")]));
+        assert_eq!(pairs("A=é"), owned(&[("A", "é")]));
     }
 }

@@ -242,7 +242,7 @@ fn compose(df: &Dockerfile<'_>, model: &Model, spec: &Spec, builder: &str, m: &M
     let split = spec.split_after;
     let k = |s: &str| kw(df, model, s);
     let state = model.state(split + 1);
-    let mut lines = Vec::new();
+    let mut lines = Vec::with_capacity(16 + m.env.len() + spec.carries.len() + spec.runtime_lines.len());
     let platform = match &df.instructions[model.from] {
         Instruction::From(f) => f
             .options
@@ -276,8 +276,9 @@ fn compose(df: &Dockerfile<'_>, model: &Model, spec: &Spec, builder: &str, m: &M
         lines.push([&k("ENV"), " ", name, "=", &quote_env(value)].concat());
     }
     lines.extend(spec.runtime_lines.iter().cloned());
+    let copy = k("COPY");
     for c in &spec.carries {
-        lines.push(copy_line(&k("COPY"), builder, c));
+        lines.push(copy_line(&copy, builder, c));
     }
     lines.extend(m.volumes.iter().cloned());
     lines.extend(m.user.iter().cloned());
@@ -465,17 +466,22 @@ fn exec_line(df: &Dockerfile<'_>, i: usize, words: &[String]) -> String {
 fn copy_line(kw: &str, builder: &str, c: &Carry) -> String {
     // Concatenated, not formatted: a split writes a few of these, and `format!` costs more
     // than the copying.
-    let chown = c
-        .chown
-        .as_ref()
-        .map(|o| ["--chown=", o, " "].concat())
-        .unwrap_or_default();
-    let head = [kw, " --from=", builder, " ", &chown].concat();
-    if c.from.contains(char::is_whitespace) || c.to.contains(char::is_whitespace) {
-        [head.as_str(), &shell::json_array(&[&c.from, &c.to])].concat()
-    } else {
-        [&head, &c.from, " ", &c.to].concat()
+    let (chown, owner, sep) = match &c.chown {
+        Some(o) => ("--chown=", o.as_str(), " "),
+        None => ("", "", ""),
+    };
+    let mut line = String::with_capacity(kw.len() + builder.len() + owner.len() + c.from.len() + c.to.len() + 20);
+    for part in [kw, " --from=", builder, " ", chown, owner, sep] {
+        line.push_str(part);
     }
+    if c.from.contains(char::is_whitespace) || c.to.contains(char::is_whitespace) {
+        line.push_str(&shell::json_array(&[&c.from, &c.to]));
+    } else {
+        for part in [&c.from, " ", &c.to] {
+            line.push_str(part);
+        }
+    }
+    line
 }
 
 fn quote_env(v: &str) -> String {

@@ -209,12 +209,20 @@ struct Parts {
 
 impl Parts {
     /// The parts for the instructions up to the FROM at `from` (nothing but their states).
-    fn before(from: usize, w: &Walk) -> Parts {
+    /// `len` is the number of instructions, for which the per-instruction lists make room.
+    fn before(from: usize, len: usize, w: &Walk) -> Parts {
+        let room = len.max(from + 1) + 1;
+        let mut snaps = Vec::with_capacity(room);
+        snaps.extend((0..=from).map(|_| w.snap()));
+        let mut commands = Vec::with_capacity(room);
+        commands.extend((0..=from).map(|_| Vec::new()));
+        let mut env_pairs = Vec::with_capacity(room);
+        env_pairs.extend((0..=from).map(|_| Vec::new()));
         Parts {
-            snaps: (0..=from).map(|_| w.snap()).collect(),
+            snaps,
             copies: Vec::new(),
-            commands: (0..=from).map(|_| Vec::new()).collect(),
-            env_pairs: (0..=from).map(|_| Vec::new()).collect(),
+            commands,
+            env_pairs,
             ops: Vec::new(),
         }
     }
@@ -406,7 +414,7 @@ impl Model {
         let stage_name = f.as_.as_ref().map(|(_, n)| n.value.to_string());
         let mut w = Walk::new(base);
         let env_base = w.env.len();
-        let mut m = Parts::before(from, &w);
+        let mut m = Parts::before(from, df.instructions.len(), &w);
         for (index, ins) in df.instructions.iter().enumerate().skip(from + 1) {
             m.snaps.push(w.snap());
             let (cmds, pairs) = w.step(df, index, ins, &globals, &mut m);

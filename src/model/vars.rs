@@ -36,7 +36,32 @@ pub struct VarLog {
 }
 
 /// Where each name is defined, by the name's hash, in order.
-type Index = HashMap<u64, Vec<usize>, BuildHasherDefault<Fnv>>;
+type Index = HashMap<u64, Positions, BuildHasherDefault<Fnv>>;
+
+/// Positions in the log, in order; most names are defined once, which needs no list.
+#[derive(Debug, Clone, Default)]
+struct Positions {
+    first: usize,
+    more: Vec<usize>,
+    set: bool,
+}
+
+impl Positions {
+    fn push(&mut self, at: usize) {
+        if self.set {
+            self.more.push(at);
+        } else {
+            (self.first, self.set) = (at, true);
+        }
+    }
+
+    /// The positions before `len`, last first.
+    fn before(&self, len: usize) -> impl Iterator<Item = usize> + '_ {
+        let n = self.more.partition_point(|&p| p < len);
+        let first = (self.set && self.first < len).then_some(self.first);
+        self.more[..n].iter().rev().copied().chain(first)
+    }
+}
 
 /// The index's key for `name`.
 fn key(name: &str) -> u64 {
@@ -83,11 +108,12 @@ impl VarLog {
             let seen = &self.entries[..len.min(self.entries.len())];
             return seen.iter().rev().find(|(n, _)| n == name).map(|(_, v)| v.as_deref());
         };
-        let positions = index.get(&key(name))?;
-        let n = positions.partition_point(|&p| p < len);
         // Names whose hashes collide share a list: the last entry of this name.
-        let p = positions[..n].iter().rev().find(|&&p| self.entries[p].0 == name)?;
-        Some(self.entries[*p].1.as_deref())
+        let p = index
+            .get(&key(name))?
+            .before(len)
+            .find(|&p| self.entries[p].0 == name)?;
+        Some(self.entries[p].1.as_deref())
     }
 
     /// The definitions in `from..len`, in order (a name may appear more than once).
@@ -116,6 +142,19 @@ mod tests {
         assert_eq!(log.get(a2, "C"), None);
         let seen: Vec<_> = log.range(0, a2).collect();
         assert_eq!(seen, vec![("A", "1"), ("B", ""), ("A", "2")]);
+    }
+
+    #[test]
+    fn positions_before_a_view_last_first() {
+        let mut p = Positions::default();
+        assert_eq!(p.before(9).count(), 0);
+        for at in [3, 5, 8] {
+            p.push(at);
+        }
+        assert_eq!(p.before(9).collect::<Vec<_>>(), [8, 5, 3]);
+        assert_eq!(p.before(8).collect::<Vec<_>>(), [5, 3]);
+        assert_eq!(p.before(4).collect::<Vec<_>>(), [3]);
+        assert_eq!(p.before(3).count(), 0);
     }
 
     #[test]

@@ -7,7 +7,7 @@
 //! temporary directories; those inside a copied directory are removed in the builder first.
 
 use crate::detect::file_name;
-use std::collections::{BTreeSet, HashSet};
+use std::collections::HashSet;
 use std::hash::BuildHasher;
 
 use foldhash::fast::FixedState;
@@ -26,10 +26,7 @@ pub struct Files {
     pub carries: Vec<Carry>,
     /// The paths copied to the same place, for the "already covered" question: each new path
     /// looks up its own ancestors, so merging stays linear in the number of copies.
-    same: BTreeSet<String>,
-    /// Hashes of the paths ever in `same` (a first answer to "is it there?": a hash that is
-    /// not here is a path that is not there).
-    hashes: HashSet<u64, FixedState>,
+    same: HashSet<String, FixedState>,
     /// Hashes of what comes before each `/` of the paths in `same` (their ancestors): a new
     /// path that is not here has nothing of `same` inside it. A collision costs a lookup.
     prefixes: HashSet<u64, FixedState>,
@@ -244,7 +241,7 @@ impl Files {
         let mut p = path.trim_end_matches('/');
         loop {
             let q = if p.is_empty() { "/" } else { p };
-            if self.hashes.contains(&hash(q)) && self.same.contains(q) {
+            if self.same.contains(q) {
                 return true;
             }
             match p.bytes().rposition(|b| b == b'/') {
@@ -256,7 +253,6 @@ impl Files {
 
     /// Records `path` as copied to the same place.
     fn insert_same(&mut self, path: String) {
-        self.hashes.insert(hash(&path));
         for i in path.bytes().enumerate().filter(|(_, b)| *b == b'/').map(|(i, _)| i) {
             self.prefixes.insert(hash(&path[..i]));
         }
@@ -282,20 +278,13 @@ fn push(f: &mut Files, c: Carry) {
     if f.covers(&c.to) {
         return;
     }
-    // Paths inside the new one are those from `base/` on that start with it.
+    // Paths inside the new one start with `base/`; only an ancestor of one of them looks.
     let base = c.to.trim_end_matches('/');
     if f.prefixes.contains(&hash(base)) {
         let prefix = format!("{base}/");
-        let inside: Vec<String> = f
-            .same
-            .range::<str, _>((std::ops::Bound::Included(prefix.as_str()), std::ops::Bound::Unbounded))
-            .take_while(|p| p.starts_with(&prefix))
-            .cloned()
-            .collect();
+        let inside: HashSet<String, FixedState> = f.same.iter().filter(|p| p.starts_with(&prefix)).cloned().collect();
         if !inside.is_empty() {
-            for p in &inside {
-                f.same.remove(p);
-            }
+            f.same.retain(|p| !inside.contains(p));
             f.carries.retain(|x| !(x.from == x.to && inside.contains(&x.to)));
         }
     }
