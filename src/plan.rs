@@ -157,11 +157,13 @@ fn move_metadata(df: &Dockerfile<'_>, model: &Model, spec: &Spec, edits: &mut Ve
             Instruction::Env(e) => {
                 let _ = e;
                 let pairs = model.env_pairs(i);
+                if !pairs.iter().any(|(k, _)| spec.build_env.contains(k)) {
+                    m.env.push(df.source(i).to_string());
+                    continue;
+                }
                 let (kept, dropped): (Vec<_>, Vec<_>) = pairs.iter().partition(|(k, _)| !spec.build_env.contains(k));
                 m.dropped_env.extend(dropped.iter().map(|(k, _)| k.clone()));
-                if dropped.is_empty() {
-                    m.env.push(df.source(i).to_string());
-                } else if !kept.is_empty() {
+                if !kept.is_empty() {
                     let body: Vec<String> = kept.iter().map(|(k, v)| format!("{k}={}", quote_env(v))).collect();
                     m.env.push(format!("{} {}", kw(df, model, "ENV"), body.join(" ")));
                 }

@@ -81,11 +81,12 @@ pub fn split_assignments(words: &[Word]) -> (&[Word], &[Word]) {
 
 /// Whether a word is a `NAME=value` assignment.
 pub fn is_assignment(word: &str) -> bool {
-    match word.split_once('=') {
-        Some((name, _)) => {
+    match word.bytes().position(|b| b == b'=') {
+        Some(eq) => {
+            let name = &word.as_bytes()[..eq];
             !name.is_empty()
-                && !name.starts_with(|c: char| c.is_ascii_digit())
-                && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+                && !name[0].is_ascii_digit()
+                && name.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'_')
         }
         None => false,
     }
@@ -133,6 +134,10 @@ impl<'a> Lexer<'a> {
     fn end_word(&mut self) {
         if let Some(mut w) = self.word.take() {
             w.end = self.pos;
+            if self.cur.capacity() == 0 {
+                // Room for a typical command's words at once.
+                self.cur.reserve(8);
+            }
             self.cur.push(w);
         }
     }
@@ -430,6 +435,22 @@ mod tests {
         // An unclosed quote runs to the end.
         assert_eq!(texts("echo 'abc"), vec![vec!["echo", "abc"]]);
         assert_eq!(texts("echo \"abc"), vec![vec!["echo", "abc"]]);
+    }
+
+    #[test]
+    fn assignments() {
+        for (w, yes) in [
+            ("A1_=x", true),
+            ("_=", true),
+            ("GOOS=linux=x", true),
+            ("1A=x", false),
+            ("=x", false),
+            ("A-B=x", false),
+            ("é=1", false),
+            ("plain", false),
+        ] {
+            assert_eq!(is_assignment(w), yes, "{w}");
+        }
     }
 
     #[test]

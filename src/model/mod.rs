@@ -328,9 +328,10 @@ impl Walk {
 
     /// The simple commands of RUN `index`, and their effects (into `ops`).
     fn run(&self, df: &Dockerfile<'_>, index: usize, ops: &mut Vec<OpAt>) -> Vec<Cmd> {
-        let mut cmds = Vec::new();
+        let raw = raw_commands(df, index);
+        let mut cmds = Vec::with_capacity(raw.len());
         let mut cwd = self.workdir.to_string();
-        for words in raw_commands(df, index) {
+        for words in raw {
             let at = At {
                 cwd,
                 user: None,

@@ -161,7 +161,7 @@ fn run_writes(at: &At<'_, '_, '_>, f: &mut Files) {
             let dir = parent(p);
             let system = is_bin_dir(dir) || dir.starts_with("/usr/") || dir.starts_with("/lib");
             if !system || at.needed(p) {
-                push(f, Carry::owned(p, at.chown));
+                push_uncovered(f, Carry::owned(p, at.chown));
             }
         }
     }
@@ -275,9 +275,13 @@ fn push(f: &mut Files, c: Carry) {
         f.carries.push(c);
         return;
     }
-    if f.covers(&c.to) {
-        return;
+    if !f.covers(&c.to) {
+        push_uncovered(f, c);
     }
+}
+
+/// Adds a same-place carry that no other covers; drops those it covers.
+fn push_uncovered(f: &mut Files, c: Carry) {
     // Paths inside the new one start with `base/`; only an ancestor of one of them looks.
     let base = c.to.trim_end_matches('/');
     if f.prefixes.contains(&hash(base)) {
