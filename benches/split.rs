@@ -5,72 +5,15 @@ use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use dockslim::config::Config;
-use dockslim::context::MemContext;
 use dockslim::template::TemplateSet;
+
+mod cases;
+use cases::{GROWTH, SMALL, TYPICAL, context, large, with_steps};
 use dockslim::{Options, Outcome};
 
 /// The command line's allocator, so the in-process figures are the command's.
 #[global_allocator]
 static GLOBAL: dockslim::alloc::Mimalloc = dockslim::alloc::Mimalloc;
-
-/// 5 lines: the smallest real split.
-const SMALL: &str = "FROM golang:1.22\nWORKDIR /src\nCOPY . .\nRUN go build -o /app .\nCMD [\"/app\"]\n";
-
-/// ~30 lines, as real single-stage Dockerfiles look: directive, comments, apk, module
-/// download, ENV, EXPOSE, HEALTHCHECK, USER.
-const TYPICAL: &str = r#"# syntax=docker/dockerfile:1
-# Build and run the API server.
-FROM golang:1.22-alpine
-
-# Tools the build needs.
-RUN apk add --no-cache git ca-certificates tzdata
-
-ENV GO111MODULE=on \
-    GOPROXY=https://proxy.golang.org,direct
-ENV APP_ENV production
-
-WORKDIR /app
-
-# Dependencies first, for the layer cache.
-COPY go.mod go.sum ./
-RUN go mod download
-
-COPY . .
-
-# The binary.
-RUN go build -ldflags="-s -w" -o /app/server .
-
-EXPOSE 8080
-LABEL org.opencontainers.image.source="https://example.com/app"
-HEALTHCHECK --interval=30s --timeout=3s CMD ["/app/server", "-healthcheck"]
-
-USER 65532:65532
-CMD ["/app/server", "-port", "8080"]
-"#;
-
-/// ~1,000 lines: the typical file with a long tail of setup steps in the builder.
-fn large() -> String {
-    with_steps(240)
-}
-
-/// The typical file with `steps` setup steps of 4 lines each (a comment, a RUN over two lines,
-/// an ENV) in the builder.
-fn with_steps(steps: usize) -> String {
-    let mut setup = String::new();
-    for i in 0..steps {
-        setup.push_str(&format!(
-            "# step {i}\nRUN echo \"setting up {i}\" && \\\n    mkdir -p /opt/step{i}\nENV STEP_{i}=done\n"
-        ));
-    }
-    TYPICAL.replace("WORKDIR /app\n", &format!("{setup}WORKDIR /app\n"))
-}
-
-fn context() -> MemContext {
-    MemContext::new()
-        .with("go.mod", "module example.com/app\n\ngo 1.22\n")
-        .with("go.sum", "")
-        .with("main.go", "package main\n\nfunc main() {}\n")
-}
 
 fn benches(c: &mut Criterion) {
     let large = large();
@@ -110,7 +53,7 @@ fn benches(c: &mut Criterion) {
     // How the cost grows with the file's length: 100, 1,000 and 10,000 lines.
     let mut growth = c.benchmark_group("growth");
     growth.sample_size(20);
-    for (lines, steps) in [(100, 18), (1_000, 243), (10_000, 2_493)] {
+    for (lines, steps) in GROWTH {
         let text = with_steps(steps);
         assert!(
             (lines * 9 / 10..=lines * 11 / 10).contains(&text.lines().count()),
