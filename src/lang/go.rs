@@ -10,8 +10,7 @@
 
 use super::{Input, Program, RunCommand, Runtimes, path_dirs, run_command, runs_path, scan_execs};
 use crate::Skip;
-use crate::detect::file_name;
-use crate::detect::{Language, absolute};
+use crate::detect::{Language, absolute, file_name};
 use crate::model::{Cmd, State};
 use crate::parse::{Command, Instruction};
 use crate::plan::Carry;

@@ -10,11 +10,10 @@
 pub mod steps;
 pub mod vars;
 
-use crate::detect::file_name;
 use std::rc::Rc;
 
 use crate::context::BuildContext;
-use crate::detect::{ImageRef, absolute, expand, glob_match, parse_arg, parse_env};
+use crate::detect::{ImageRef, absolute, expand, file_name, glob_match, parse_arg, parse_env};
 use crate::parse::{Command, Dockerfile, Instruction, Source};
 use crate::shell::{self, Word};
 use steps::{Inner, Op};

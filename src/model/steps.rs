@@ -3,8 +3,7 @@
 //! package installs and removals (apt, apk, yum/dnf), package sources, users, ownership, and
 //! paths written by file commands. Anything else is [`Op::Other`].
 
-use crate::detect::absolute;
-use crate::detect::file_name;
+use crate::detect::{absolute, file_name};
 
 /// A system package manager family.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -6,7 +6,6 @@
 //! (sources trees outside the app, `vendor/`, cargo's `deps/`...), VCS metadata, caches and
 //! temporary directories; those inside a copied directory are removed in the builder first.
 
-use crate::detect::file_name;
 use std::collections::HashSet;
 use std::hash::BuildHasher;
 
@@ -14,7 +13,7 @@ use foldhash::fast::FixedState;
 
 use super::needs::Need;
 use crate::Skip;
-use crate::detect::absolute;
+use crate::detect::{absolute, file_name};
 use crate::lang::{Input, Program, dockerignored};
 use crate::model::steps::Op;
 use crate::plan::Carry;
@@ -240,8 +239,7 @@ impl Files {
     fn covers(&self, path: &str) -> bool {
         let mut p = path.trim_end_matches('/');
         loop {
-            let q = if p.is_empty() { "/" } else { p };
-            if self.same.contains(q) {
+            if self.same.contains(if p.is_empty() { "/" } else { p }) {
                 return true;
             }
             match p.bytes().rposition(|b| b == b'/') {

@@ -3,7 +3,6 @@
 //! replace any of them. This module owns loading, the shared runtime tables, and filling image
 //! patterns (`{debian}`, `{codename}`, `{alpine}`) from the builder image.
 
-use crate::detect::file_name;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
 use std::path::Path;
@@ -12,7 +11,7 @@ use std::sync::Arc;
 
 use serde::Deserialize;
 
-use crate::detect::ImageRef;
+use crate::detect::{ImageRef, file_name};
 
 pub mod go;
 pub mod node;

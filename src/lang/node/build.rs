@@ -3,8 +3,7 @@
 //! (`tool_output`): a flag naming the output (`output_flags`, `flag_dir`), else the tool's
 //! config file (`config_output`), else the tool's default; [`build_roots`] reads vite's `root`.
 
-use crate::detect::absolute;
-use crate::detect::file_name;
+use crate::detect::{absolute, file_name};
 use crate::lang::Input;
 use crate::template::node::{BuildTool, Template};
 

@@ -7,11 +7,11 @@
 //! and files the start command names are collected for the devDependency and package-manager
 //! checks; [`start_commands`] and [`startup_work`] find work done at start-up.
 
-use crate::detect::file_name;
 use std::collections::BTreeMap;
 
 use super::pm::{Pm, collect_script_commands, script_called, strip_wrappers};
 use crate::Skip;
+use crate::detect::file_name;
 use crate::lang::{Input, RunCommand};
 use crate::shell;
 use crate::template::node::Template;
