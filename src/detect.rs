@@ -263,6 +263,15 @@ pub fn file_name(path: &str) -> &str {
     }
 }
 
+/// The directory of `path` (before its last `/`), `/` for a top-level path or one without a
+/// `/`: `path.rsplit_once('/').map_or("/", |(d, _)| if d.is_empty() { "/" } else { d })`.
+pub fn dir_name(path: &str) -> &str {
+    match path.bytes().rposition(|b| b == b'/') {
+        Some(0) | None => "/",
+        Some(i) => &path[..i],
+    }
+}
+
 /// Whether `path` lies inside directory `dir` (`dir/...`, not `dir` itself).
 pub fn is_under(path: &str, dir: &str) -> bool {
     path.strip_prefix(dir).is_some_and(|rest| rest.starts_with('/'))
@@ -382,8 +391,12 @@ mod tests {
 
     #[test]
     fn file_names() {
-        for p in ["/usr/bin/git", "git", "/app/", "/", "", "a/b", "/é/ü"] {
+        for p in ["/usr/bin/git", "git", "/app/", "/a", "/", "", "a/b", "/é/ü"] {
             assert_eq!(file_name(p), p.rsplit('/').next().unwrap_or(p), "{p}");
+            let dir = p
+                .rsplit_once('/')
+                .map_or("/", |(d, _)| if d.is_empty() { "/" } else { d });
+            assert_eq!(dir_name(p), dir, "{p}");
         }
     }
 

@@ -13,7 +13,7 @@ use foldhash::fast::FixedState;
 
 use super::needs::Need;
 use crate::Skip;
-use crate::detect::{absolute, file_name};
+use crate::detect::{absolute, dir_name, file_name};
 use crate::lang::{Input, Program, dockerignored};
 use crate::model::steps::Op;
 use crate::plan::Carry;
@@ -90,14 +90,6 @@ impl At<'_, '_, '_> {
     }
 }
 
-/// The directory of `p`.
-fn parent(p: &str) -> &str {
-    match p.bytes().rposition(|b| b == b'/') {
-        Some(0) | None => "/",
-        Some(i) => &p[..i],
-    }
-}
-
 /// The application directory crosses whole, unless it is a system directory.
 fn app_dir(at: &At<'_, '_, '_>, app: &str, f: &mut Files) {
     if !at.input.common.is_system_dir(app) {
@@ -133,7 +125,7 @@ fn placements(at: &At<'_, '_, '_>, f: &mut Files) -> Result<(), Skip> {
             )));
         };
         for t in targets {
-            let p = parent(&t);
+            let p = dir_name(&t);
             if !(common.is_system_dir(p) && is_bin_dir(p) && !at.needed(&t)) {
                 push(f, Carry::owned(&t, None));
             }
@@ -157,7 +149,7 @@ fn run_writes(at: &At<'_, '_, '_>, f: &mut Files) {
             if common.is_scratch(p) || common.is_system_dir(p) || at.build_only(p) || f.covers(p) {
                 continue;
             }
-            let dir = parent(p);
+            let dir = dir_name(p);
             let system = is_bin_dir(dir) || dir.starts_with("/usr/") || dir.starts_with("/lib");
             if !system || at.needed(p) {
                 push_uncovered(f, Carry::owned(p, at.chown));
@@ -389,13 +381,5 @@ mod tests {
         push(&mut f, Carry::same("/"));
         assert_eq!(f.carries, vec![Carry::same("/")]);
         assert!(f.covers("/anything"));
-    }
-
-    #[test]
-    fn parents() {
-        assert_eq!(
-            [parent("/a/b"), parent("/a"), parent("a"), parent("/")],
-            ["/a", "/", "/", "/"]
-        );
     }
 }

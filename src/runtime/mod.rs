@@ -149,9 +149,7 @@ fn start_program_produced(input: &Input<'_, '_>, prog: &Program, run: &RunComman
     if !ours || input.common.is_system_dir(app) && !first.starts_with('.') {
         return Ok(());
     }
-    let parent = path
-        .rsplit_once('/')
-        .map_or("/", |(d, _)| if d.is_empty() { "/" } else { d });
+    let parent = crate::detect::dir_name(&path);
     let produced = prog.artifacts.iter().any(|a| a.from == path || a.to == path)
         || prog.made.iter().any(|d| files::under(&path, d))
         || context_source(input, &path, split + 1).is_some_and(|rel| !crate::lang::dockerignored(input.ctx, &rel))

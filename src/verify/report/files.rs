@@ -41,10 +41,7 @@ pub fn app_dirs(config: &ImageConfig) -> Vec<String> {
         } else {
             format!("{}/{program}", workdir.trim_end_matches('/'))
         };
-        let parent = normalize_dir(
-            abs.rsplit_once('/')
-                .map_or("/", |(d, _)| if d.is_empty() { "/" } else { d }),
-        );
+        let parent = normalize_dir(crate::detect::dir_name(&abs));
         let system = SYSTEM_DIRS.contains(&parent.as_str()) || path_dirs.contains(&parent);
         if !system && !dirs.iter().any(|d| parent == *d || is_under(&parent, d)) {
             dirs.push(parent);
