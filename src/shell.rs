@@ -116,7 +116,11 @@ impl<'a> Lexer<'a> {
     }
 
     fn peek(&self) -> Option<char> {
-        self.src[self.pos..].chars().next()
+        match self.src.as_bytes().get(self.pos) {
+            Some(&b) if b.is_ascii() => Some(char::from(b)),
+            Some(_) => self.src[self.pos..].chars().next(),
+            None => None,
+        }
     }
 
     fn peek2(&self) -> Option<char> {
@@ -193,7 +197,9 @@ impl<'a> Lexer<'a> {
     fn step(&mut self, c: char) {
         match c {
             ' ' | '\t' | '\r' => {
-                self.end_word();
+                if self.word.is_some() {
+                    self.end_word();
+                }
                 self.pos += 1;
             }
             '\n' | ';' => {
@@ -312,10 +318,13 @@ impl<'a> Lexer<'a> {
     fn plain_run(&mut self, c: char) {
         let rest = &self.src[self.pos..];
         let escape = self.escape;
-        let n = rest
-            .find(|x: char| x == escape || ends_plain_run(x))
-            .unwrap_or(rest.len())
-            .max(c.len_utf8());
+        // The characters that end a run are ASCII, so with an ASCII escape character (as
+        // Docker's `\` and backquote are) a byte scan finds the same place.
+        let end = match u8::try_from(escape).ok().filter(u8::is_ascii) {
+            Some(e) => rest.bytes().position(|b| b == e || ENDS_PLAIN_RUN[usize::from(b)]),
+            None => rest.find(|x: char| x == escape || ends_plain_run(x)),
+        };
+        let n = end.unwrap_or(rest.len()).max(c.len_utf8());
         let start = self.pos;
         self.word_at(start).text.push_str(&rest[..n]);
         self.pos += n;
@@ -354,8 +363,19 @@ impl<'a> Lexer<'a> {
     }
 }
 
+/// [`ends_plain_run`] by byte: only ASCII bytes end a run.
+const ENDS_PLAIN_RUN: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 128 {
+        t[b] = ends_plain_run(b as u8 as char);
+        b += 1;
+    }
+    t
+};
+
 /// The characters that end a run of ordinary word characters.
-fn ends_plain_run(x: char) -> bool {
+const fn ends_plain_run(x: char) -> bool {
     matches!(
         x,
         ' ' | '\t'
@@ -435,6 +455,30 @@ mod tests {
         // An unclosed quote runs to the end.
         assert_eq!(texts("echo 'abc"), vec![vec!["echo", "abc"]]);
         assert_eq!(texts("echo \"abc"), vec![vec!["echo", "abc"]]);
+    }
+
+    #[test]
+    fn plain_runs_with_other_scripts() {
+        // Runs end at the same places when they hold non-ASCII text, with either escape.
+        for esc in ['\\', '`'] {
+            let words: Vec<Vec<String>> = commands("echo h\u{e9}llo;w\u{f6}rld\u{1F600}>x \u{e9}", esc)
+                .into_iter()
+                .map(|c| c.into_iter().map(|w| w.text).collect())
+                .collect();
+            assert_eq!(
+                words,
+                vec![vec!["echo", "h\u{e9}llo"], vec!["w\u{f6}rld\u{1F600}", "x", "\u{e9}"]],
+                "{esc}"
+            );
+        }
+        assert_eq!(texts("a\u{e9}\\ b"), vec![vec!["a\u{e9} b"]]);
+        for b in 0..=255u8 {
+            assert_eq!(
+                ENDS_PLAIN_RUN[usize::from(b)],
+                b.is_ascii() && ends_plain_run(char::from(b)),
+                "{b}"
+            );
+        }
     }
 
     #[test]
