@@ -149,6 +149,15 @@ fn normalise(base: &str, path: &str) -> String {
     out
 }
 
+/// [`expand`], without a copy when `s` holds no `$`.
+pub fn expand_cow<'s>(s: &'s str, lookup: impl Fn(&str) -> Option<String>) -> std::borrow::Cow<'s, str> {
+    if s.contains('$') {
+        std::borrow::Cow::Owned(expand(s, lookup))
+    } else {
+        std::borrow::Cow::Borrowed(s)
+    }
+}
+
 /// Expands `$NAME`, `${NAME}`, `${NAME:-default}` and `${NAME:+alt}` with `lookup`; unknown
 /// variables expand to nothing, as in Docker.
 pub fn expand(s: &str, lookup: impl Fn(&str) -> Option<String>) -> String {

@@ -378,7 +378,7 @@ fn read_build(input: &Input<'_, '_>, tpl: &Template, i: usize, cmd: &Cmd, shell_
         cgo_prefix: env.own("CGO_ENABLED"),
         cross: cross_compile(tpl, &env),
         remote: install.then(|| remote_tool(&words[2..])).flatten(),
-        dir: cmd.cwd.clone(),
+        dir: String::from(&*cmd.cwd),
     })
 }
 

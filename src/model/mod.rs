@@ -10,10 +10,11 @@
 pub mod steps;
 pub mod vars;
 
+use std::borrow::Cow;
 use std::rc::Rc;
 
 use crate::context::BuildContext;
-use crate::detect::{ImageRef, absolute, expand, file_name, glob_match, parse_arg, parse_env};
+use crate::detect::{ImageRef, absolute, expand, expand_cow, file_name, glob_match, parse_arg, parse_env};
 use crate::parse::{Command, Dockerfile, Instruction, Source};
 use crate::shell::{self, Word};
 use steps::{Inner, Op};
@@ -109,7 +110,7 @@ pub struct Cmd {
     /// Its words (leading `NAME=value` assignments included).
     pub words: Vec<Word>,
     /// The working directory it runs in.
-    pub cwd: String,
+    pub cwd: Rc<str>,
     /// Set when a wrapper (`sh -c`, `su -c`, `gosu`) runs it: its words' offsets then point at
     /// the wrapper's word, and no edit may be made inside it.
     pub nested: bool,
@@ -145,7 +146,7 @@ pub struct OpAt {
     /// Instruction index.
     pub index: usize,
     /// The working directory.
-    pub cwd: String,
+    pub cwd: Rc<str>,
     /// What it does.
     pub op: Op,
 }
@@ -329,7 +330,7 @@ impl Walk {
     fn run(&self, df: &Dockerfile<'_>, index: usize, ops: &mut Vec<OpAt>) -> Vec<Cmd> {
         let raw = raw_commands(df, index);
         let mut cmds = Vec::with_capacity(raw.len());
-        let mut cwd = self.workdir.to_string();
+        let mut cwd = Rc::clone(&self.workdir);
         for words in raw {
             let at = At {
                 cwd,
@@ -339,10 +340,10 @@ impl Walk {
             cwd = expand_cmds(words, at, &mut cmds, 0);
         }
         for c in cmds.iter().filter(|c| c.program().is_some_and(steps::may_affect)) {
-            let expanded: Vec<String> = c
+            let expanded: Vec<Cow<'_, str>> = c
                 .program_words()
                 .iter()
-                .map(|w| expand(&w.text, |n| self.var(n)))
+                .map(|w| expand_cow(&w.text, |n| self.var(n)))
                 .collect();
             let op = steps::classify(&expanded, &c.cwd);
             if op != Op::Other {
@@ -413,6 +414,13 @@ impl Model {
         };
         let stage_name = f.as_.as_ref().map(|(_, n)| n.value.to_string());
         let mut w = Walk::new(base);
+        // Room for one definition per ENV instruction (the usual case), at once.
+        let envs = df.instructions[from..]
+            .iter()
+            .filter(|i| matches!(i, Instruction::Env(_)))
+            .count();
+        w.env.reserve(envs);
+        w.env_raw.reserve(envs);
         let env_base = w.env.len();
         let mut m = Parts::before(from, df.instructions.len(), &w);
         for (index, ins) in df.instructions.iter().enumerate().skip(from + 1) {
@@ -619,7 +627,7 @@ fn raw_commands(df: &Dockerfile<'_>, i: usize) -> Vec<Vec<Word>> {
 /// Where a simple command runs: its directory, its user, and whether a wrapper runs it.
 #[derive(Clone)]
 struct At {
-    cwd: String,
+    cwd: Rc<str>,
     user: Option<String>,
     nested: bool,
 }
@@ -637,11 +645,11 @@ impl At {
 
 /// Pushes `words` (and what wrappers in it run) onto `out`; returns the directory after it
 /// (a `cd` changes it).
-fn expand_cmds(words: Vec<Word>, mut at: At, out: &mut Vec<Cmd>, depth: usize) -> String {
+fn expand_cmds(words: Vec<Word>, mut at: At, out: &mut Vec<Cmd>, depth: usize) -> Rc<str> {
     let program_words = shell::split_assignments(&words).1;
     let first = program_words.first().map(|w| file_name(&w.text));
     if first == Some("cd") {
-        at.cwd = absolute(&at.cwd, program_words.get(1).map_or("/root", |w| w.text.as_str()));
+        at.cwd = absolute(&at.cwd, program_words.get(1).map_or("/root", |w| w.text.as_str())).into();
         out.push(at.cmd(words));
         return at.cwd;
     }
@@ -665,8 +673,8 @@ fn expand_cmds(words: Vec<Word>, mut at: At, out: &mut Vec<Cmd>, depth: usize) -
 fn inner_at(texts: &[String], switched: Option<String>, at: &At) -> At {
     let login = texts.iter().any(|t| t == "-" || t == "-l" || t == "--login");
     let cwd = match (&switched, login) {
-        (Some(u), true) if u != "root" => format!("/home/{u}"),
-        (Some(_), true) => "/root".to_string(),
+        (Some(u), true) if u != "root" => format!("/home/{u}").into(),
+        (Some(_), true) => "/root".into(),
         _ => at.cwd.clone(),
     };
     At {
@@ -764,12 +772,12 @@ mod tests {
         );
         let cmds = m.commands(2);
         assert_eq!(cmds.len(), 4);
-        assert_eq!(cmds[3].cwd, "/app/sub");
+        assert_eq!(&*cmds[3].cwd, "/app/sub");
         assert_eq!(cmds[3].program(), Some("go"));
         let su = m.commands(3);
         assert_eq!(su.len(), 3);
         assert!(su[1].nested && su[1].user.as_deref() == Some("app"));
-        assert_eq!(su[1].cwd, "/home/app");
+        assert_eq!(&*su[1].cwd, "/home/app");
         assert_eq!(su[1].texts(), vec!["npm", "ci"]);
         let kinds: Vec<String> = m
             .ops
@@ -802,7 +810,7 @@ mod tests {
             at.cwd = expand_cmds(words, at.clone(), &mut out, 0);
         }
         out.into_iter()
-            .map(|c| (c.texts().join(" "), c.cwd, c.nested, c.user))
+            .map(|c| (c.texts().join(" "), c.cwd.to_string(), c.nested, c.user))
             .collect()
     }
 
@@ -834,12 +842,12 @@ mod tests {
         };
         let texts = |t: &[&str]| t.iter().map(|s| s.to_string()).collect::<Vec<_>>();
         assert_eq!(
-            inner_at(&texts(&["su", "root", "-l"]), Some("root".into()), &at).cwd,
+            &*inner_at(&texts(&["su", "root", "-l"]), Some("root".into()), &at).cwd,
             "/root"
         );
         let kept = inner_at(&texts(&["sh", "-c", "x"]), None, &at);
         assert_eq!(
-            (kept.cwd.as_str(), kept.user.as_deref(), kept.nested),
+            (&*kept.cwd, kept.user.as_deref(), kept.nested),
             ("/srv", Some("old"), true)
         );
     }

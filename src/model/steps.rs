@@ -117,8 +117,13 @@ pub fn may_affect(program: &str) -> bool {
 }
 
 /// What `words` (a simple command without leading assignments) does, run in `cwd`.
-pub fn classify(words: &[String], cwd: &str) -> Op {
-    let Some(first) = words.first() else { return Op::Other };
+pub fn classify<S: AsRef<str>>(words: &[S], cwd: &str) -> Op {
+    let words: Vec<&str> = words.iter().map(AsRef::as_ref).collect();
+    classify_words(&words, cwd)
+}
+
+fn classify_words(words: &[&str], cwd: &str) -> Op {
+    let Some(&first) = words.first() else { return Op::Other };
     let prog = file_name(first);
     if let Some(m) = manager_of(prog) {
         return packages(m, &words[1..]);
@@ -148,7 +153,7 @@ pub fn classify(words: &[String], cwd: &str) -> Op {
         "unzip" => {
             flag_value(args, &["-d"]).map_or_else(|| Op::Write(vec![cwd.to_string()]), |p| Op::Write(vec![abs(&p)]))
         }
-        "git" if args.first().is_some_and(|a| a == "clone") => {
+        "git" if args.first() == Some(&"clone") => {
             let ops = operands(
                 &args[1..],
                 &["-b", "--branch", "--depth", "-o", "--origin", "-c", "--config"],
@@ -168,16 +173,16 @@ pub fn classify(words: &[String], cwd: &str) -> Op {
 }
 
 /// Operands of a command: words that are neither flags nor the values of `value_flags`.
-fn operands<'w>(args: &'w [String], value_flags: &[&str]) -> Vec<&'w String> {
+fn operands<'w>(args: &[&'w str], value_flags: &[&str]) -> Vec<&'w str> {
     let mut out = Vec::new();
-    let mut it = args.iter();
+    let mut it = args.iter().copied();
     while let Some(a) = it.next() {
         if a == "--" {
             out.extend(it.by_ref());
             break;
         }
         if a.starts_with('-') && a.len() > 1 {
-            if value_flags.contains(&a.as_str()) {
+            if value_flags.contains(&a) {
                 it.next();
             }
             continue;
@@ -188,12 +193,12 @@ fn operands<'w>(args: &'w [String], value_flags: &[&str]) -> Vec<&'w String> {
 }
 
 /// The value of the first of `flags` (`-o X`, `-oX`, `--output=X`).
-fn flag_value(args: &[String], flags: &[&str]) -> Option<String> {
-    let mut it = args.iter();
+fn flag_value(args: &[&str], flags: &[&str]) -> Option<String> {
+    let mut it = args.iter().copied();
     while let Some(a) = it.next() {
         for f in flags {
-            if a == f {
-                return it.next().cloned();
+            if a == *f {
+                return it.next().map(str::to_string);
             }
             if let Some(v) = a.strip_prefix(&format!("{f}=")) {
                 return Some(v.to_string());
@@ -206,10 +211,10 @@ fn flag_value(args: &[String], flags: &[&str]) -> Option<String> {
     None
 }
 
-fn packages(m: Manager, args: &[String]) -> Op {
+fn packages(m: Manager, args: &[&str]) -> Op {
     let verb_at = args.iter().position(|a| !a.starts_with('-'));
     let Some(at) = verb_at else { return Op::Other };
-    let verb = args[at].as_str();
+    let verb = args[at];
     let rest = &args[at + 1..];
     let install = match m {
         Manager::Apt => verb == "install",
@@ -223,10 +228,10 @@ fn packages(m: Manager, args: &[String]) -> Op {
     };
     let mut group = None;
     let mut names = Vec::new();
-    let mut it = rest.iter();
+    let mut it = rest.iter().copied();
     while let Some(a) = it.next() {
-        match a.as_str() {
-            "--virtual" | "-t" if m == Manager::Apk => group = it.next().cloned(),
+        match a {
+            "--virtual" | "-t" if m == Manager::Apk => group = it.next().map(str::to_string),
             "--repository" | "-X" | "-o" | "--option" | "--setopt" => {
                 it.next();
             }
@@ -237,7 +242,7 @@ fn packages(m: Manager, args: &[String]) -> Op {
     let no_recommends = rest
         .iter()
         .chain(args[..at].iter())
-        .any(|a| a == "--no-install-recommends");
+        .any(|a| *a == "--no-install-recommends");
     if install {
         Op::Install {
             manager: m,
@@ -255,17 +260,17 @@ fn packages(m: Manager, args: &[String]) -> Op {
     }
 }
 
-fn user_add(prog: &str, args: &[String], group_only: bool) -> Op {
+fn user_add(prog: &str, args: &[&str], group_only: bool) -> Op {
     let mut name = None;
     let mut home = None;
     let mut create = prog == "adduser"; // Debian's adduser and busybox's create the home by default
     let mut is_group = group_only;
-    let mut it = args.iter();
+    let mut it = args.iter().copied();
     while let Some(a) = it.next() {
-        match a.as_str() {
+        match a {
             "-m" | "--create-home" => create = true,
             "-M" | "--no-create-home" | "-H" => create = false,
-            "-d" | "--home" | "--home-dir" | "-h" => home = it.next().cloned(),
+            "-d" | "--home" | "--home-dir" | "-h" => home = it.next().map(str::to_string),
             "--group" if prog == "adduser" => is_group = true,
             "-u" | "-g" | "-G" | "-s" | "--uid" | "--gid" | "--shell" | "--ingroup" | "-c" | "--comment"
             | "--gecos" | "-k" | "--skel" | "-e" | "-f" | "-K" | "-p" | "--groups" => {
@@ -285,7 +290,7 @@ fn user_add(prog: &str, args: &[String], group_only: bool) -> Op {
     })
 }
 
-fn chown(args: &[String], cwd: &str) -> Op {
+fn chown(args: &[&str], cwd: &str) -> Op {
     let ops = operands(args, &["--reference"]);
     match ops.split_first() {
         Some((owner, paths)) if !paths.is_empty() => Op::Chown {

@@ -36,7 +36,26 @@ pub struct VarLog {
 }
 
 /// Where each name is defined, by the name's hash, in order.
-type Index = HashMap<u64, Positions, BuildHasherDefault<Fnv>>;
+type Index = HashMap<u64, Positions, BuildHasherDefault<KeyHash>>;
+
+/// The index's keys are FNV hashes already: hashing them again would only cost time.
+#[derive(Debug, Default, Clone, Copy)]
+struct KeyHash(u64);
+
+impl Hasher for KeyHash {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        // Only `write_u64` is called (the keys are u64s); other input is folded in as FNV does.
+        for b in bytes {
+            self.0 = (self.0 ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    fn write_u64(&mut self, key: u64) {
+        self.0 = key;
+    }
+}
 
 /// Positions in the log, in order; most names are defined once, which needs no list.
 #[derive(Debug, Clone, Default)]
@@ -82,13 +101,21 @@ impl VarLog {
         }
         self.entries.push((name, value));
         if self.index.is_none() && self.entries.len() >= INDEXED_FROM {
-            let mut index: Index = HashMap::default();
+            let mut index = Index::with_capacity_and_hasher(self.entries.capacity(), Default::default());
             for (i, (n, _)) in self.entries.iter().enumerate() {
                 index.entry(key(n)).or_default().push(i);
             }
             self.index = Some(index);
         }
         at + 1
+    }
+
+    /// Makes room for `additional` more definitions.
+    pub fn reserve(&mut self, additional: usize) {
+        self.entries.reserve(additional);
+        if let Some(index) = self.index.as_mut() {
+            index.reserve(additional);
+        }
     }
 
     /// The number of definitions so far.

@@ -160,7 +160,7 @@ fn start_program_produced(input: &Input<'_, '_>, prog: &Program, run: &RunComman
         // A RUN whose effect is unknown, in that directory, may have made it.
         || (model.from + 1..=split).any(|i| {
             model.commands(i).iter().any(|c| {
-                c.cwd == parent && !c.program().is_some_and(crate::model::steps::may_affect)
+                &*c.cwd == parent && !c.program().is_some_and(crate::model::steps::may_affect)
             })
         });
     if produced {

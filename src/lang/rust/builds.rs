@@ -249,7 +249,7 @@ pub fn find_builds(input: &Input<'_, '_>, tpl: &Template) -> (Vec<Build>, Vec<St
                 .collect();
             let site = Site {
                 index: i,
-                cwd: cwd.clone(),
+                cwd: String::from(&*cwd),
                 assigns: &assigns,
             };
             match resolve(input, tpl, &c, &site) {
