@@ -5,8 +5,9 @@
 # time zone data (/usr/share/zoneinfo, Go's $GOROOT/lib/time/zoneinfo.zip), the CA bundle, git, curl, wget, openssl,
 # libssl, libgcc_s, libstdc++, the C library, a shell, /etc/mime.types, /etc/services, which of root/nobody/nonroot/node
 # exist, and the image's default user, WORKDIR, PATH and toolchain version; then a few behaviours (the alpine apk shim,
-# Go's zoneinfo.zip fallback). The "real" column is the real image's value, taken from its publisher's definition (the
-# table with its sources: scripts/testbed/README.md). A fact is `ok` when the stand-in has the real value, `known` when
+# Go's zoneinfo.zip fallback, node:20-alpine's musl node, npm and yarn). Opt-in stand-ins (node:20-alpine) that are not
+# in the store are skipped unless named. The "real" column is the real image's value, taken from its publisher's
+# definition (the table with its sources: scripts/testbed/README.md). A fact is `ok` when the stand-in has the real value, `known` when
 # it differs in a way listed below with its reason, `FAIL` otherwise. Files are looked at in the image's own root
 # (symlinks resolved inside it); nothing is run except the behaviours.
 #
@@ -56,7 +57,11 @@ IMAGES = {
     "docker.io/library/rust:1.82": real(BUILDPACK_SCM, path=CARGO_PATH, version="1.82.0"),
     "docker.io/library/node:20-slim": NODE_SLIM,
     "docker.io/library/node:20": real(BUILDPACK_SCM, users="root,nobody,node", version="20.*"),
+    "docker.io/library/node:20-alpine": real(ALPINE, libgcc="yes", libstdcxx="yes", users="root,nobody,node",
+                                             version="20.*"),
 }
+# Opt-in stand-ins (scripts/testbed.sh's TESTBED_OPTIN): with no IMAGE given, skipped when not in the store.
+OPTIN = {"docker.io/library/node:20-alpine": "55-node-alpine"}
 # Differences the testbed cannot remove offline: (image, fact) -> why, and what it does to a test.
 MUSL_SSL = ("no musl build of OpenSSL here (Debian has none): a musl program linked to libssl fails on the stand-in "
             "but runs on the real image, a false failure, never a hidden bug")
@@ -65,6 +70,7 @@ RUST_VER = ("the host's stable toolchain (no Rust 1.82 offline): code needing a 
 KNOWN = {
     ("docker.io/library/alpine:3.20", "libssl"): MUSL_SSL,
     ("docker.io/library/golang:1.22-alpine", "libssl"): MUSL_SSL,
+    ("docker.io/library/node:20-alpine", "libssl"): MUSL_SSL + " (node itself links its own OpenSSL statically)",
     ("docker.io/library/rust:1.82", "version"): RUST_VER,
     ("docker.io/library/rust:1.82-slim", "version"): RUST_VER,
 }
@@ -79,6 +85,14 @@ BEHAVIOURS = [
     ("docker.io/library/golang:1.22", "goroot", 'test "$(go env GOROOT)" = /usr/local/go'),
     ("docker.io/library/golang:1.22-alpine", "goroot", 'test "$(go env GOROOT)" = /usr/local/go'),
     ("docker.io/library/golang:1.22-alpine", "go-tz-from-zip", GO_TZ),
+    ("docker.io/library/node:20-alpine", "node-is-musl",
+     'node -e "process.exit(process.report.getReport().header.glibcVersionRuntime === undefined ? 0 : 1)" && '
+     'test ! -e /lib64/ld-linux-x86-64.so.2 && test -z "$(find / -xdev -name libc.so.6 2>/dev/null)"'),
+    ("docker.io/library/node:20-alpine", "npm-npx-yarn-corepack",
+     "npm --version && npx --version && yarn --version && corepack --version && test -d /opt/yarn-v$YARN_VERSION"),
+    ("docker.io/library/node:20-alpine", "node-user", 'test "$(id -u node):$(id -g node)" = 1000:1000 && test -d /home/node'),
+    ("docker.io/library/node:20-alpine", "apk-add-libstdc++", "apk add --no-cache libstdc++ libgcc"),
+    ("docker.io/library/node:20-alpine", "apk-add-curl-fails", "! apk add --no-cache curl 2>/dev/null && ! command -v curl"),
 ]
 
 def resolve(root, path):
@@ -195,6 +209,9 @@ for image in sys.argv[1:] or list(IMAGES):
         sys.exit("testbed-audit: no table row for %s (known: %s)" % (image, ", ".join(IMAGES)))
     want = IMAGES[image]
     r = buildah("inspect", "--type", "image", image, check=False)
+    if r.returncode != 0 and image in OPTIN and not sys.argv[1:]:
+        print("%-46s not built (opt-in: TESTBED_OPTIN=%s scripts/testbed.sh), skipped" % (image, OPTIN[image]))
+        continue
     if r.returncode != 0:
         print("%-46s missing from the store" % image)
         missing.append(image)

@@ -16,6 +16,7 @@
 # The Rust stand-in is tagged rust:1.82 but holds the host's stable toolchain; the alpine stand-in is Debian's
 # busybox-static + musl with no apk repository. See scripts/testbed/NN-*.sh for how each one is made, and
 # scripts/testbed-audit.sh for what each one holds compared with the real image.
+# Opt-in: TESTBED_OPTIN="55-node-alpine" also builds node:20-alpine (musl Node 20 from PyPI; not in the default run).
 set -euo pipefail
 HERE=$(cd "$(dirname "$(readlink -f "$0")")" && pwd)/testbed
 . "$HERE/env.sh"
@@ -64,6 +65,15 @@ STEPS=(
   "40-rust:2:docker.io/library/rust:1.82"
   "50-node:2:docker.io/library/node:20"
 )
+# Opt-in steps, built only when named in TESTBED_OPTIN (space- or comma-separated), e.g.
+# `TESTBED_OPTIN=55-node-alpine scripts/testbed.sh`: the default run (scripts/test.sh, CI) never builds them.
+OPTIN_STEPS=(
+  "55-node-alpine:1:docker.io/library/node:20-alpine"
+)
+TESTBED_OPTIN=${TESTBED_OPTIN:-}; TESTBED_OPTIN=${TESTBED_OPTIN//,/ }
+for s in "${OPTIN_STEPS[@]}"; do
+  case " $TESTBED_OPTIN " in *" ${s%%:*} "*) STEPS+=("$s") ;; esac
+done
 STAMP=localhost/dockslim-testbed/stamp
 # SOURCE ALIAS... : extra names for a stand-in (rewrites pick e.g. alpine:X.Y from golang:*-alpineX.Y). The tags
 # of other versions (golang:latest, golang:1.16-alpine, rust:1.59.0, ...) name the same toolchain (Go 1.22.12, the
@@ -88,6 +98,7 @@ ALIASES=(
   "docker.io/library/rust:1.82-slim docker.io/library/rust:1.82-slim-bookworm docker.io/library/rust:1.82.0-slim docker.io/library/rust:slim docker.io/library/rust:1-slim"
   "docker.io/library/node:20 docker.io/library/node:20-bookworm"
   "docker.io/library/node:20-slim docker.io/library/node:20-bookworm-slim"
+  "docker.io/library/node:20-alpine docker.io/library/node:20-alpine3.20 docker.io/library/node:20.18.0-alpine docker.io/library/node:20.18.0-alpine3.20"
 )
 present() { buildah images --format '{{.Name}}:{{.Tag}}' 2>/dev/null | grep -vx '<none>:<none>' | sort -u; }
 has() { present | grep -qxF "$1"; }
@@ -159,7 +170,7 @@ case "${1:-}" in
   --save) install_deps; save_cache "${2:-$CACHE}"; exit ;;
   --load) install_deps; load_cache "${2:-$CACHE}"; apply_aliases ;;
   --list) list; exit ;;
-  -h|--help) sed -n '2,18p' "$0"; exit ;;
+  -h|--help) sed -n '2,19p' "$0"; exit ;;
   "") install_deps ;;
   *) echo "unknown option $1 (see --help)" >&2; exit 2 ;;
 esac
