@@ -346,7 +346,7 @@ impl Common {
             if self.sets.scratch.contains(p) {
                 return true;
             }
-            p = p.rsplit_once('/').map_or("", |(d, _)| d);
+            p = p.bytes().rposition(|b| b == b'/').map_or("", |i| &p[..i]);
         }
         false
     }
@@ -513,5 +513,26 @@ mod tests {
             assert_eq!(t, j, "{name}");
         }
         assert!(embedded_json("nope").is_none() && load::<Common>("nope", None).is_err());
+    }
+
+    #[test]
+    fn scratch_paths_and_what_lies_inside_them() {
+        let set = TemplateSet::load(None).unwrap();
+        let c = &set.common;
+        for p in ["/tmp", "/tmp/", "/tmp/x/y", "/var/lib/apt/lists", "/root/.cache/pip"] {
+            assert!(c.is_scratch(p), "{p}");
+        }
+        for p in [
+            "/",
+            "",
+            "/tmpx",
+            "/opt/tmp",
+            "/var/lib",
+            "/var/lib/aptx/y",
+            "tmp",
+            "/root",
+        ] {
+            assert!(!c.is_scratch(p), "{p}");
+        }
     }
 }
