@@ -59,7 +59,7 @@ pub fn plan(
         needs,
         chown,
     };
-    let mut f = Files::default();
+    let mut f = Files::with_room(input.model.ops.len() + input.model.copies.len() + prog.artifacts.len() + 1);
     app_dir(&at, app, &mut f);
     placements(&at, &mut f)?;
     run_writes(&at, &mut f);
@@ -227,6 +227,16 @@ fn hash(p: &str) -> u64 {
 }
 
 impl Files {
+    /// Empty, with room for about `n` copies.
+    fn with_room(n: usize) -> Files {
+        Files {
+            carries: Vec::with_capacity(n),
+            same: HashSet::with_capacity_and_hasher(n, FixedState::default()),
+            prefixes: HashSet::with_capacity_and_hasher(2 * n, FixedState::default()),
+            ..Files::default()
+        }
+    }
+
     /// Whether a path copied to the same place already holds `path`.
     fn covers(&self, path: &str) -> bool {
         let mut p = path.trim_end_matches('/');
