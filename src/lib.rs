@@ -10,6 +10,7 @@
 
 pub mod alloc;
 pub mod app;
+pub mod check;
 pub mod config;
 pub mod context;
 pub mod detect;
@@ -126,9 +127,9 @@ pub fn split(text: &str, ctx: &dyn BuildContext, opts: &Options<'_>) -> Result<O
         Err(skip) => return Ok(Outcome::LeftAsIs(skip)),
     };
     let out = render::apply(body, &edits).map_err(|e| Error::Internal(e.to_string()))?;
-    let runtime_layers = check_two_stages(&out)?;
+    let runtime_layers = check::runtime_layers(&df, &edits, &out)?;
     if let Some(skip) = too_many_layers(
-        df.instructions.iter().filter(|i| makes_layer(i)).count(),
+        df.instructions.iter().filter(|i| check::makes_layer(i)).count(),
         runtime_layers,
     ) {
         return Ok(Outcome::LeftAsIs(skip));
@@ -228,34 +229,6 @@ fn rewrite(
         .and_then(|spec| plan::plan(df, &model, spec)))
 }
 
-/// Never hand back text that does not parse as a two-stage Dockerfile. Returns how many
-/// layers the runtime stage makes.
-fn check_two_stages(out: &str) -> Result<usize, Error> {
-    // The parser's instruction stream, each instruction dropped once counted: the tree, the
-    // spans and the line table `parse::parse` keeps are not needed here. (The stream does
-    // not check stage names for duplicates; the rewrite names one stage only.)
-    let fail = |e: parse_dockerfile::Error| Error::Internal(format!("the rewrite does not parse: {e:#}"));
-    let (mut stages, mut runtime_layers) = (0, 0);
-    for ins in parse_dockerfile::parse_iter(out).map_err(fail)? {
-        let ins = ins.map_err(fail)?;
-        if matches!(ins, Instruction::From(_)) {
-            stages += 1;
-            runtime_layers = 0;
-        } else if makes_layer(&ins) {
-            runtime_layers += 1;
-        }
-    }
-    if stages != 2 {
-        return Err(Error::Internal(format!("the rewrite has {stages} stages")));
-    }
-    Ok(runtime_layers)
-}
-
-/// RUN, COPY and ADD each add a layer to the image.
-fn makes_layer(ins: &Instruction<'_>) -> bool {
-    matches!(ins, Instruction::Run(_) | Instruction::Copy(_) | Instruction::Add(_))
-}
-
 /// The most layers a runtime stage may add when the original made fewer.
 const MAX_NEW_LAYERS: usize = 100;
 
@@ -309,25 +282,6 @@ mod tests {
             )))
         );
         assert_eq!(stage("FROM golang:1.22\nRUN go build\n"), None);
-    }
-
-    #[test]
-    fn the_output_must_be_two_stages() {
-        assert_eq!(
-            check_two_stages("FROM a AS b\nRUN x\n\nFROM c\nCOPY --from=b /x /x\n"),
-            Ok(1)
-        );
-        assert_eq!(
-            check_two_stages(
-                "FROM a AS b\nRUN x\nFROM c\nENV A=1\nRUN y\nCOPY --from=b /x /x\nADD y /y\nCMD [\"x\"]\n"
-            ),
-            Ok(3),
-            "RUN, COPY and ADD of the runtime stage only"
-        );
-        assert!(matches!(check_two_stages("FROM a\n"), Err(Error::Internal(m)) if m.contains("1 stages")));
-        assert!(
-            matches!(check_two_stages("FROM a\nHEALTHCHECK\n"), Err(Error::Internal(m)) if m.contains("does not parse"))
-        );
     }
 
     #[test]
