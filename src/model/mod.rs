@@ -234,7 +234,7 @@ fn global_args(df: &Dockerfile<'_>, from: usize) -> VarLog {
     for ins in &df.instructions[..from] {
         if let Instruction::Arg(a) = ins {
             for (k, v) in parse_arg(&a.arguments.value) {
-                globals.push(k, v);
+                globals.push(k.into(), v.map(Rc::from));
             }
         }
     }
@@ -253,8 +253,9 @@ impl Walk {
             user: None,
         };
         for (k, v) in &base.env {
-            w.env.push(k.clone(), Some(v.clone()));
-            w.env_raw.push(k.clone(), Some(v.clone()));
+            let (k, v): (Rc<str>, Rc<str>) = (k.as_str().into(), v.as_str().into());
+            w.env.push(Rc::clone(&k), Some(Rc::clone(&v)));
+            w.env_raw.push(k, Some(v));
         }
         w
     }
@@ -287,16 +288,21 @@ impl Walk {
             Instruction::Env(e) => {
                 let pairs = parse_env(&e.arguments.value, df.escape);
                 for (k, v) in &pairs {
-                    let expanded = expand(v, |n| self.var(n));
-                    self.env_raw.push(k.clone(), Some(v.clone()));
-                    self.env.push(k.clone(), Some(expanded));
+                    // One copy of each name and value, shared by both logs.
+                    let (k, raw): (Rc<str>, Rc<str>) = (k.as_str().into(), v.as_str().into());
+                    let expanded = match expand_cow(v, |n| self.var(n)) {
+                        Cow::Borrowed(_) => Rc::clone(&raw),
+                        Cow::Owned(e) => e.into(),
+                    };
+                    self.env_raw.push(Rc::clone(&k), Some(raw));
+                    self.env.push(k, Some(expanded));
                 }
                 return (Vec::new(), pairs);
             }
             Instruction::Arg(a) => {
                 for (k, v) in parse_arg(&a.arguments.value) {
                     let v = v.or_else(|| globals.get(globals.len(), &k).flatten().map(str::to_string));
-                    self.args.push(k, v);
+                    self.args.push(k.into(), v.map(Rc::from));
                 }
             }
             Instruction::User(u) => self.user = Some(Rc::from(&*u.arguments.value)),

@@ -5,6 +5,7 @@
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
+use std::rc::Rc;
 
 /// FNV-1a: variable names are short, and SipHash's DoS resistance buys nothing here.
 #[derive(Debug, Clone, Copy)]
@@ -31,7 +32,7 @@ impl Hasher for Fnv {
 /// [`INDEXED_FROM`] entries a per-name index keeps each lookup logarithmic.
 #[derive(Debug, Default, Clone)]
 pub struct VarLog {
-    entries: Vec<(String, Option<String>)>,
+    entries: Vec<(Rc<str>, Option<Rc<str>>)>,
     index: Option<Index>,
 }
 
@@ -94,7 +95,7 @@ pub const INDEXED_FROM: usize = 32;
 
 impl VarLog {
     /// Appends a definition; returns the new length (the view that includes it).
-    pub fn push(&mut self, name: String, value: Option<String>) -> usize {
+    pub fn push(&mut self, name: Rc<str>, value: Option<Rc<str>>) -> usize {
         let at = self.entries.len();
         if let Some(index) = self.index.as_mut() {
             index.entry(key(&name)).or_default().push(at);
@@ -133,13 +134,13 @@ impl VarLog {
     pub fn get(&self, len: usize, name: &str) -> Option<Option<&str>> {
         let Some(index) = &self.index else {
             let seen = &self.entries[..len.min(self.entries.len())];
-            return seen.iter().rev().find(|(n, _)| n == name).map(|(_, v)| v.as_deref());
+            return seen.iter().rev().find(|(n, _)| &**n == name).map(|(_, v)| v.as_deref());
         };
         // Names whose hashes collide share a list: the last entry of this name.
         let p = index
             .get(&key(name))?
             .before(len)
-            .find(|&p| self.entries[p].0 == name)?;
+            .find(|&p| &*self.entries[p].0 == name)?;
         Some(self.entries[p].1.as_deref())
     }
 
@@ -147,7 +148,7 @@ impl VarLog {
     pub fn range(&self, from: usize, len: usize) -> impl Iterator<Item = (&str, &str)> {
         self.entries[from.min(len)..len.min(self.entries.len())]
             .iter()
-            .map(|(k, v)| (k.as_str(), v.as_deref().unwrap_or("")))
+            .map(|(k, v)| (&**k, v.as_deref().unwrap_or("")))
     }
 }
 
@@ -189,7 +190,7 @@ mod tests {
         let mut log = VarLog::default();
         let mut lens = Vec::new();
         for i in 0..10_000 {
-            lens.push(log.push(format!("V{}", i % 100), Some(i.to_string())));
+            lens.push(log.push(format!("V{}", i % 100).into(), Some(i.to_string().into())));
         }
         assert_eq!(log.get(lens[9_999], "V99"), Some(Some("9999")));
         assert_eq!(log.get(lens[150], "V50"), Some(Some("150")));
@@ -203,12 +204,12 @@ mod tests {
         let mut short = VarLog::default();
         let mut long = VarLog::default();
         for i in 0..INDEXED_FROM {
-            long.push(format!("PAD{i}"), None);
+            long.push(format!("PAD{i}").into(), None);
         }
         let (mut s_lens, mut l_lens) = (Vec::new(), Vec::new());
         for (n, v) in [("A", Some("1")), ("B", None), ("A", Some("2"))] {
-            s_lens.push(short.push(n.into(), v.map(String::from)));
-            l_lens.push(long.push(n.into(), v.map(String::from)));
+            s_lens.push(short.push(n.into(), v.map(Rc::from)));
+            l_lens.push(long.push(n.into(), v.map(Rc::from)));
         }
         for (s, l) in s_lens.iter().zip(&l_lens) {
             for name in ["A", "B", "C"] {
