@@ -293,7 +293,8 @@ fn compose(df: &Dockerfile<'_>, model: &Model, spec: &Spec, builder: &str, m: &M
 fn insert_block(df: &Dockerfile<'_>, spec: &Spec, lines: &[String]) -> Edit {
     let nl = df.newline;
     let at = df.after_line(spec.split_after);
-    let mut block = String::new();
+    let size: usize = spec.builder_tail.iter().chain(lines).map(|l| l.len() + nl.len()).sum();
+    let mut block = String::with_capacity(size + 2 * nl.len());
     if !df.text[..at].ends_with('\n') {
         block.push_str(nl);
     }

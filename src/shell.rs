@@ -140,7 +140,7 @@ impl<'a> Lexer<'a> {
             w.end = self.pos;
             if self.cur.capacity() == 0 {
                 // Room for a typical command's words at once.
-                self.cur.reserve(8);
+                self.cur = Vec::with_capacity(8);
             }
             self.cur.push(w);
         }
@@ -246,16 +246,17 @@ impl<'a> Lexer<'a> {
     }
 
     fn single_quoted(&mut self) {
-        self.push_empty();
-        self.pos += 1;
-        let rest = &self.src[self.pos..];
+        let rest = &self.src[self.pos + 1..];
         let n = memchr::memchr(b'\'', rest.as_bytes());
-        self.append_str(&rest[..n.unwrap_or(rest.len())]);
-        self.pos += n.map_or(rest.len(), |n| n + 1);
+        let piece = &rest[..n.unwrap_or(rest.len())];
+        self.word_with(self.pos, piece.len()).text.push_str(piece);
+        self.pos += 1 + n.map_or(rest.len(), |n| n + 1);
     }
 
     fn double_quoted(&mut self) {
-        self.push_empty();
+        // Room for the text up to the next double quote, which usually closes it.
+        let room = memchr::memchr(b'"', &self.src.as_bytes()[self.pos + 1..]).unwrap_or(0);
+        self.word_with(self.pos, room);
         self.pos += 1;
         // The escape character is `\` or a backquote; another one turns off the plain runs.
         let escape = u8::try_from(self.escape).ok().filter(u8::is_ascii);
@@ -326,7 +327,7 @@ impl<'a> Lexer<'a> {
         };
         let n = end.unwrap_or(rest.len()).max(c.len_utf8());
         let start = self.pos;
-        self.word_at(start).text.push_str(&rest[..n]);
+        self.word_with(start, n).text.push_str(&rest[..n]);
         self.pos += n;
     }
 
@@ -340,9 +341,15 @@ impl<'a> Lexer<'a> {
         })
     }
 
-    /// Starts a word (possibly empty, as `''` is) at the current position.
-    fn push_empty(&mut self) {
-        self.word_at(self.pos);
+    /// The current word, started at `start` with room for `room` bytes if there is none yet
+    /// (one allocation of the right size instead of a string grown from nothing).
+    fn word_with(&mut self, start: usize, room: usize) -> &mut Word {
+        self.word.get_or_insert_with(|| Word {
+            text: String::with_capacity(room),
+            start,
+            end: start,
+            expands: false,
+        })
     }
 
     fn push_char_at(&mut self, c: char, start: usize) {
