@@ -71,9 +71,9 @@ pub fn parse(text: &str) -> Result<Dockerfile<'_>, ParseError> {
         .iter()
         .map(|ins| keyword_start(ins)..end_of_line(text, last_end(ins)))
         .collect();
-    let line_starts = std::iter::once(0)
-        .chain(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1))
-        .collect();
+    let mut line_starts = Vec::with_capacity(memchr::memchr_iter(b'\n', text.as_bytes()).count() + 1);
+    line_starts.push(0);
+    line_starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1));
     Ok(Dockerfile {
         text,
         instructions: ast.instructions,

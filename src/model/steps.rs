@@ -174,7 +174,7 @@ fn classify_words(words: &[&str], cwd: &str) -> Op {
 
 /// Operands of a command: words that are neither flags nor the values of `value_flags`.
 fn operands<'w>(args: &[&'w str], value_flags: &[&str]) -> Vec<&'w str> {
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(args.len());
     let mut it = args.iter().copied();
     while let Some(a) = it.next() {
         if a == "--" {
