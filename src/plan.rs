@@ -107,10 +107,10 @@ struct Moved {
 pub fn plan(df: &Dockerfile<'_>, model: &Model, mut spec: Spec) -> Result<(Vec<Edit>, Summary), Skip> {
     let mut edits = std::mem::take(&mut spec.builder_edits);
     let builder = name_builder(df, model, &mut edits)?;
-    let moved = move_metadata(df, model, &spec, &mut edits)?;
+    let mut moved = move_metadata(df, model, &spec, &mut edits)?;
     fix_after_split(df, model, &spec, &mut edits)?;
     check_entrypoint_cmd(df, model, &spec, !spec.image.shell)?;
-    let lines = compose(df, model, &spec, &builder, &moved);
+    let lines = compose(df, model, &spec, &builder, &mut moved);
     edits.push(insert_block(df, &spec, &lines));
     Ok((edits, summary(df, model, spec, &moved)))
 }
@@ -239,8 +239,9 @@ fn fix_after_split(df: &Dockerfile<'_>, model: &Model, spec: &Spec, edits: &mut 
 
 /// The runtime stage's lines, in order: FROM, the ARGs it uses, WORKDIR, ENV, package installs,
 /// the copies, VOLUME, USER, language lines, then the moved metadata and start commands.
-fn compose(df: &Dockerfile<'_>, model: &Model, spec: &Spec, builder: &str, m: &Moved) -> Vec<String> {
-    let n = df.instructions.len();
+/// The runtime stage's lines; what crosses is moved out of `m` (the summary reads only its
+/// dropped ENV names).
+fn compose(df: &Dockerfile<'_>, model: &Model, spec: &Spec, builder: &str, m: &mut Moved) -> Vec<String> {
     let split = spec.split_after;
     let k = |s: &str| kw(df, model, s);
     let state = model.state(split + 1);
@@ -254,26 +255,12 @@ fn compose(df: &Dockerfile<'_>, model: &Model, spec: &Spec, builder: &str, m: &M
         _ => None,
     };
     lines.push([&k("FROM"), " ", &platform.unwrap_or_default(), &spec.image.image].concat());
-    let mentioned: String = [
-        m.env.join("\n"),
-        m.metadata.join("\n"),
-        m.volumes.join("\n"),
-        m.user.clone().unwrap_or_default(),
-    ]
-    .join("\n")
-        + &(split + 1..n).map(|i| df.source(i)).collect::<Vec<_>>().join("\n");
-    let mut seen_args: Vec<String> = Vec::new();
-    for (name, line) in &m.args {
-        if crate::detect::mentions_var(&mentioned, name) && !seen_args.contains(line) {
-            seen_args.push(line.clone());
-        }
-    }
-    lines.extend(seen_args);
+    lines.extend(used_args(df, split, m));
     let image_workdir = spec.image.workdir.as_deref().unwrap_or("/");
     if state.workdir_set || &*state.workdir != image_workdir {
         lines.push([&k("WORKDIR"), " ", &state.workdir].concat());
     }
-    lines.extend(m.env.iter().cloned());
+    lines.append(&mut m.env);
     for (name, value) in &spec.env_added {
         lines.push([&k("ENV"), " ", name, "=", &quote_env(value)].concat());
     }
@@ -282,11 +269,37 @@ fn compose(df: &Dockerfile<'_>, model: &Model, spec: &Spec, builder: &str, m: &M
     for c in &spec.carries {
         lines.push(copy_line(&copy, builder, c));
     }
-    lines.extend(m.volumes.iter().cloned());
-    lines.extend(m.user.iter().cloned());
+    lines.append(&mut m.volumes);
+    lines.extend(m.user.take());
     lines.extend(spec.tail_lines.iter().cloned());
-    lines.extend(m.metadata.iter().cloned());
+    lines.append(&mut m.metadata);
     lines
+}
+
+/// The ARG lines whose names the runtime stage's lines, or the instructions after the split,
+/// mention (each once).
+fn used_args(df: &Dockerfile<'_>, split: usize, m: &Moved) -> Vec<String> {
+    let mut seen_args: Vec<String> = Vec::new();
+    if m.args.is_empty() {
+        return seen_args;
+    }
+    let mentioned: String = [
+        m.env.join("\n"),
+        m.metadata.join("\n"),
+        m.volumes.join("\n"),
+        m.user.clone().unwrap_or_default(),
+    ]
+    .join("\n")
+        + &(split + 1..df.instructions.len())
+            .map(|i| df.source(i))
+            .collect::<Vec<_>>()
+            .join("\n");
+    for (name, line) in &m.args {
+        if crate::detect::mentions_var(&mentioned, name) && !seen_args.contains(line) {
+            seen_args.push(line.clone());
+        }
+    }
+    seen_args
 }
 
 /// The text inserted after the split: the builder tail, a blank line, the runtime stage.
