@@ -30,19 +30,7 @@ ln -s /opt/yarn-v$YARN_VERSION/bin/yarn $m/usr/local/bin/yarn; ln -s /opt/yarn-v
 cp /etc/ssl/certs/ca-certificates.crt $m/usr/local/etc/npm-ca.pem        # the host's CA bundle
 sed 's#^cafile=.*#cafile=/usr/local/etc/npm-ca.pem#' /etc/npmrc > $m/usr/local/etc/npmrc   # host /etc/npmrc, CA path adapted
 echo 'nodedir=/usr/local' >> $m/usr/local/etc/npmrc
-cat > $m/usr/local/bin/docker-entrypoint.sh <<'E'
-#!/bin/sh
-set -e
-
-# Run command with node if the first argument contains a "-" or is not a system command. The last
-# part inside the "{}" is a workaround for the following bug in ash/dash:
-if [ "${1#-}" != "${1}" ] || [ -z "$(command -v "${1}")" ] || { [ -f "${1}" ] && ! [ -x "${1}" ]; }; then
-  set -- node "$@"
-fi
-
-exec "$@"
-E
-chmod 755 $m/usr/local/bin/docker-entrypoint.sh
+node_entrypoint $m/usr/local/bin/docker-entrypoint.sh
 buildah umount $c >/dev/null
 # the real slim image keeps only the Debian libraries node links to (all of them in debian:bookworm-slim already)
 buildah run $c -- sh -c 'if ldd /usr/local/bin/node | grep "not found"; then exit 1; fi;

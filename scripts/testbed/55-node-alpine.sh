@@ -89,19 +89,7 @@ echo 'nodedir=/usr/local' >> $m/usr/local/etc/npmrc
 sed -i 's/^    ca-certificates|ca-certificates-bundle) ;;/    ca-certificates|ca-certificates-bundle|libstdc++|libgcc) ;;/' $m/sbin/apk
 grep -q 'libstdc++|libgcc) ;;' $m/sbin/apk
 sed -i 's/^PRETTY_NAME=.*/PRETTY_NAME="Alpine Linux v3.20 (offline stand-in: Debian busybox-static+musl 1.2.5, no apk)"/' $m/etc/os-release
-cat > $m/usr/local/bin/docker-entrypoint.sh <<'E'
-#!/bin/sh
-set -e
-
-# Run command with node if the first argument contains a "-" or is not a system command. The last
-# part inside the "{}" is a workaround for the following bug in ash/dash:
-if [ "${1#-}" != "${1}" ] || [ -z "$(command -v "${1}")" ] || { [ -f "${1}" ] && ! [ -x "${1}" ]; }; then
-  set -- node "$@"
-fi
-
-exec "$@"
-E
-chmod 755 $m/usr/local/bin/docker-entrypoint.sh
+node_entrypoint $m/usr/local/bin/docker-entrypoint.sh
 buildah umount $c >/dev/null
 # the real `addgroup -g 1000 node && adduser -u 1000 -G node -s /bin/sh -D node` (Debian's busybox-static has neither
 # applet): the lines Alpine's busybox writes

@@ -67,3 +67,20 @@ with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as z:
 print("go_zoneinfo_zip: %d zones -> %s" % (len(names), out))
 PY
 }
+
+# node_entrypoint FILE: docker-node's docker-entrypoint.sh (the same in its bookworm and alpine images), mode 755.
+node_entrypoint() {
+  cat > "$1" <<'E'
+#!/bin/sh
+set -e
+
+# Run command with node if the first argument contains a "-" or is not a system command. The last
+# part inside the "{}" is a workaround for the following bug in ash/dash:
+if [ "${1#-}" != "${1}" ] || [ -z "$(command -v "${1}")" ] || { [ -f "${1}" ] && ! [ -x "${1}" ]; }; then
+  set -- node "$@"
+fi
+
+exec "$@"
+E
+  chmod 755 "$1"
+}
