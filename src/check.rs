@@ -290,7 +290,8 @@ mod tests {
         ];
         let (windowed, whole, _) = both(text, &edits);
         assert_eq!((windowed, whole), (Some(2), Ok(2)));
-        // Without the directive in front, the backquote would not continue the line.
+        // The first edit's window starts at the heredoc RUN, not at the top: it is parsed behind
+        // the `# escape=` line (without it, the backquotes would not continue the lines).
         let df = parse(text).unwrap();
         assert_eq!(windows(&keyword_starts(&df).unwrap(), &edits[..1]), vec![2..5]);
     }

@@ -49,9 +49,9 @@ impl Hasher for KeyHash {
     }
     fn write(&mut self, bytes: &[u8]) {
         // Only `write_u64` is called (the keys are u64s); other input is folded in as FNV does.
-        for b in bytes {
-            self.0 = (self.0 ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
-        }
+        let mut h = Fnv(self.0);
+        h.write(bytes);
+        self.0 = h.0;
     }
     fn write_u64(&mut self, key: u64) {
         self.0 = key;
