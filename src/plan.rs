@@ -238,9 +238,8 @@ fn fix_after_split(df: &Dockerfile<'_>, model: &Model, spec: &Spec, edits: &mut 
 }
 
 /// The runtime stage's lines, in order: FROM, the ARGs it uses, WORKDIR, ENV, package installs,
-/// the copies, VOLUME, USER, language lines, then the moved metadata and start commands.
-/// The runtime stage's lines; what crosses is moved out of `m` (the summary reads only its
-/// dropped ENV names).
+/// the copies, VOLUME, USER, language lines, then the moved metadata and start commands. What
+/// crosses is moved out of `m` (the summary reads only its dropped ENV names).
 fn compose(df: &Dockerfile<'_>, model: &Model, spec: &Spec, builder: &str, m: &mut Moved) -> Vec<String> {
     let split = spec.split_after;
     let k = |s: &str| kw(df, model, s);
