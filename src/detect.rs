@@ -281,6 +281,14 @@ pub fn dir_name(path: &str) -> &str {
     }
 }
 
+/// `path` without trailing `/`, then each directory above it, by byte: `/a/b`, `/a`, `` (the
+/// root, as the empty string); `a/b`, `a`.
+pub fn ancestors(path: &str) -> impl Iterator<Item = &str> {
+    std::iter::successors(Some(path.trim_end_matches('/')), |p| {
+        p.bytes().rposition(|b| b == b'/').map(|i| &p[..i])
+    })
+}
+
 /// Whether `path` lies inside directory `dir` (`dir/...`, not `dir` itself).
 pub fn is_under(path: &str, dir: &str) -> bool {
     path.strip_prefix(dir).is_some_and(|rest| rest.starts_with('/'))
@@ -407,6 +415,13 @@ mod tests {
                 .map_or("/", |(d, _)| if d.is_empty() { "/" } else { d });
             assert_eq!(dir_name(p), dir, "{p}");
         }
+        fn up(p: &str) -> Vec<&str> {
+            ancestors(p).collect()
+        }
+        assert_eq!(up("/usr/lib/x/"), ["/usr/lib/x", "/usr/lib", "/usr", ""]);
+        assert_eq!(up("a/b"), ["a/b", "a"]);
+        assert_eq!(up("/"), [""]);
+        assert_eq!(up(""), [""]);
     }
 
     #[test]

@@ -13,7 +13,7 @@ use foldhash::fast::FixedState;
 
 use super::needs::Need;
 use crate::Skip;
-use crate::detect::{absolute, dir_name, file_name};
+use crate::detect::{absolute, ancestors, dir_name, file_name};
 use crate::lang::{Input, Program, dockerignored};
 use crate::model::steps::Op;
 use crate::plan::Carry;
@@ -239,16 +239,7 @@ impl Files {
 
     /// Whether a path copied to the same place already holds `path`.
     fn covers(&self, path: &str) -> bool {
-        let mut p = path.trim_end_matches('/');
-        loop {
-            if self.same.contains(if p.is_empty() { "/" } else { p }) {
-                return true;
-            }
-            match p.bytes().rposition(|b| b == b'/') {
-                Some(i) => p = &p[..i],
-                None => return false,
-            }
-        }
+        ancestors(path).any(|p| self.same.contains(if p.is_empty() { "/" } else { p }))
     }
 
     /// Records `path` as copied to the same place.

@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use serde::Deserialize;
 
-use crate::detect::{ImageRef, file_name};
+use crate::detect::{ImageRef, ancestors, file_name};
 
 pub mod go;
 pub mod node;
@@ -341,14 +341,9 @@ impl Common {
 
     /// Whether `path` lies in a directory whose contents only builds use.
     pub fn is_scratch(&self, path: &str) -> bool {
-        let mut p = path.trim_end_matches('/');
-        while !p.is_empty() {
-            if self.sets.scratch.contains(p) {
-                return true;
-            }
-            p = p.bytes().rposition(|b| b == b'/').map_or("", |i| &p[..i]);
-        }
-        false
+        ancestors(path)
+            .take_while(|p| !p.is_empty())
+            .any(|p| self.sets.scratch.contains(p))
     }
 
     /// Builds the lookup sets; [`TemplateSet::load`] calls it once.
