@@ -84,10 +84,10 @@ impl Count {
 
 /// The windowed check; `None` when it cannot vouch for the text (the whole parse decides).
 fn windowed(df: &Dockerfile<'_>, edits: &[Edit], out: &str) -> Option<usize> {
-    let starts = keyword_starts(df)?;
+    let spans = instruction_spans(df)?;
     let first_from = df.instructions.iter().position(|i| matches!(i, Instruction::From(_)))?;
     let mut count = Count::default();
-    let mut windows = windows(&starts, edits);
+    let mut windows = windows(spans, edits);
     // Up to the first FROM the parser still refuses other instructions (and a text without a
     // FROM): the windows that start there are parsed from the top, as one, through that FROM.
     if let Some(k) = windows.iter().rposition(|w| w.start <= first_from) {
@@ -103,7 +103,7 @@ fn windowed(df: &Dockerfile<'_>, edits: &[Edit], out: &str) -> Option<usize> {
         for ins in &df.instructions[next..w.start] {
             count.add(ins);
         }
-        parse_window(df, &starts, edits, out, &w, &mut count)?;
+        parse_window(df, spans, edits, out, &w, &mut count)?;
         next = w.end;
     }
     for ins in &df.instructions[next..] {
@@ -112,20 +112,20 @@ fn windowed(df: &Dockerfile<'_>, edits: &[Edit], out: &str) -> Option<usize> {
     count.two_stages().ok()
 }
 
-/// Each instruction's keyword offset, or `None` unless they strictly increase.
-fn keyword_starts(df: &Dockerfile<'_>) -> Option<Vec<usize>> {
-    let starts: Vec<usize> = df.instructions.iter().map(keyword_start).collect();
-    let increasing = starts.windows(2).all(|p| p[0] < p[1]);
-    (increasing && !starts.is_empty()).then_some(starts)
+/// The instructions' spans (each from its keyword, as `parse::parse` made them), or `None`
+/// unless they start strictly in order.
+fn instruction_spans<'d>(df: &'d Dockerfile<'_>) -> Option<&'d [Range<usize>]> {
+    let increasing = df.spans.windows(2).all(|p| p[0].start < p[1].start);
+    (increasing && !df.spans.is_empty()).then_some(&df.spans)
 }
 
 /// The instruction ranges to parse again: from one before the first instruction an edit
 /// touches to one after the last (an instruction holds its text and what follows it up to the
 /// next keyword), merged where they meet. An edit's window thus never starts or ends at one of
 /// its bytes, and the instruction that ends a window (unless it ends the file) is untouched.
-fn windows(starts: &[usize], edits: &[Edit]) -> Vec<Range<usize>> {
-    let n = starts.len();
-    let holding = |at: usize| starts.partition_point(|&s| s <= at).saturating_sub(1);
+fn windows(spans: &[Range<usize>], edits: &[Edit]) -> Vec<Range<usize>> {
+    let n = spans.len();
+    let holding = |at: usize| spans.partition_point(|s| s.start <= at).saturating_sub(1);
     let mut ranges: Vec<Range<usize>> = edits
         .iter()
         .map(|e| {
@@ -150,22 +150,22 @@ fn windows(starts: &[usize], edits: &[Edit]) -> Vec<Range<usize>> {
 /// on its last instruction exactly where that stands in the rewrite.
 fn parse_window(
     df: &Dockerfile<'_>,
-    starts: &[usize],
+    spans: &[Range<usize>],
     edits: &[Edit],
     out: &str,
     w: &Range<usize>,
     count: &mut Count,
 ) -> Option<()> {
-    let to_end = w.end == starts.len();
+    let to_end = w.end == spans.len();
     let out_begin = if w.start == 0 {
         0
     } else {
-        to_out(edits, starts[w.start])?
+        to_out(edits, spans[w.start].start)?
     };
     let out_end = if to_end {
         out.len()
     } else {
-        to_out(edits, starts[w.end])?
+        to_out(edits, spans[w.end].start)?
     };
     let body = out.get(out_begin..out_end)?;
     // Behind the original's directives and a stand-in FROM, the parser is in the state it is
@@ -173,12 +173,12 @@ fn parse_window(
     let text = if w.start == 0 {
         body.to_string()
     } else {
-        [&df.text[..starts[0]], "FROM scratch", df.newline, body].concat()
+        [&df.text[..spans[0].start], "FROM scratch", df.newline, body].concat()
     };
     // Where the untouched instruction that ends the window starts in `text`.
     let last_at = match to_end {
         true => None,
-        false => Some(text.len() - body.len() + to_out(edits, starts[w.end - 1])?.checked_sub(out_begin)?),
+        false => Some(text.len() - body.len() + to_out(edits, spans[w.end - 1].start)?.checked_sub(out_begin)?),
     };
     let mut stand_in = w.start != 0;
     let mut last = None;
@@ -251,8 +251,7 @@ mod tests {
         assert_eq!((windowed, whole), (Some(1), Ok(1)));
         // The windows: FROM and WORKDIR, COPY to the end; the two mkdir RUNs are not parsed again.
         let df = parse(TEXT).unwrap();
-        let starts = keyword_starts(&df).unwrap();
-        assert_eq!(windows(&starts, &edits), [0..2, 4..9]);
+        assert_eq!(windows(&df.spans, &edits), [0..2, 4..9]);
     }
 
     #[test]
@@ -268,7 +267,7 @@ mod tests {
         let (windowed, whole, out) = both(text, &edits);
         assert!(out.contains("RUN y \\\nWORKDIR"), "{out}");
         let df = parse(text).unwrap();
-        assert_eq!(windows(&keyword_starts(&df).unwrap(), &edits), [1..4, 5..7]);
+        assert_eq!(windows(&df.spans, &edits), [1..4, 5..7]);
         assert_eq!(windowed, None);
         assert_eq!(whole, Ok(0), "the whole text parses: WORKDIR is part of the RUN");
         // Left open at the end of the file, it takes in what the rewrite adds: the stages are miscounted by neither.
@@ -293,7 +292,7 @@ mod tests {
         // The first edit's window starts at the heredoc RUN, not at the top: it is parsed behind
         // the `# escape=` line (without it, the backquotes would not continue the lines).
         let df = parse(text).unwrap();
-        assert_eq!(windows(&keyword_starts(&df).unwrap(), &edits[..1]), vec![2..5]);
+        assert_eq!(windows(&df.spans, &edits[..1]), vec![2..5]);
     }
 
     #[test]
@@ -333,7 +332,7 @@ mod tests {
             Edit::insert(text.len(), "FROM b\n"),
         ];
         let df = parse(text).unwrap();
-        assert_eq!(windows(&keyword_starts(&df).unwrap(), &edits), [0..3, 4..7, 10..12]);
+        assert_eq!(windows(&df.spans, &edits), [0..3, 4..7, 10..12]);
         assert_eq!(both(text, &edits).0, Some(0));
     }
 
