@@ -108,7 +108,7 @@ pub fn plan(df: &Dockerfile<'_>, model: &Model, mut spec: Spec) -> Result<(Vec<E
     let mut edits = std::mem::take(&mut spec.builder_edits);
     let builder = name_builder(df, model, &mut edits)?;
     let mut moved = move_metadata(df, model, &spec, &mut edits)?;
-    fix_after_split(df, model, &spec, &mut edits)?;
+    fix_after_split(df, &spec, &mut edits)?;
     check_entrypoint_cmd(df, model, &spec, !spec.image.shell)?;
     let lines = compose(df, model, &spec, &builder, &mut moved);
     edits.push(insert_block(df, &spec, &lines));
@@ -154,8 +154,7 @@ fn move_metadata(df: &Dockerfile<'_>, model: &Model, spec: &Spec, edits: &mut Ve
     let mut m = Moved::default();
     for i in model.from + 1..=split.min(n - 1) {
         match &df.instructions[i] {
-            Instruction::Env(e) => {
-                let _ = e;
+            Instruction::Env(_) => {
                 let pairs = model.env_pairs(i);
                 if !pairs.iter().any(|(k, _)| spec.build_env.contains(k)) {
                     m.env.push(df.source(i).to_string());
@@ -197,7 +196,7 @@ fn move_metadata(df: &Dockerfile<'_>, model: &Model, spec: &Spec, edits: &mut Ve
 
 /// Instructions after the split stay where they are: rewrite the start commands the language
 /// replaced or the runtime cannot run in shell form; refuse what needs a shell it lacks.
-fn fix_after_split(df: &Dockerfile<'_>, model: &Model, spec: &Spec, edits: &mut Vec<Edit>) -> Result<(), Skip> {
+fn fix_after_split(df: &Dockerfile<'_>, spec: &Spec, edits: &mut Vec<Edit>) -> Result<(), Skip> {
     let convert = !spec.image.shell;
     for i in spec.split_after + 1..df.instructions.len() {
         let ins = &df.instructions[i];
@@ -233,7 +232,6 @@ fn fix_after_split(df: &Dockerfile<'_>, model: &Model, spec: &Spec, edits: &mut 
             _ => {}
         }
     }
-    let _ = model;
     Ok(())
 }
 

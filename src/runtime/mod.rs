@@ -197,7 +197,7 @@ fn start_script(input: &Input<'_, '_>, run: &RunCommand) -> Option<Need> {
     let rel = context_source(input, &path, run.index)?;
     let text = input.ctx.read(&rel)?;
     let looks_like_script = text.starts_with("#!") || rel.ends_with(".sh");
-    looks_like_script.then(|| needs::script(run, &rel, &text))
+    looks_like_script.then(|| needs::script(&rel, &text))
 }
 
 /// The context path a COPY placed at image path `path` before instruction `before`.

@@ -3,7 +3,7 @@
 //! the programs they call), a shell script the container starts (its interpreter and the
 //! programs it calls), and the programs the app's own code starts.
 
-use crate::lang::{Exec, Input, RunCommand};
+use crate::lang::{Exec, Input};
 use crate::parse::{Command, HealthcheckArguments, Instruction};
 use crate::shell;
 
@@ -180,7 +180,7 @@ pub fn programs_of(script: &str, escape: char) -> Vec<String> {
 
 /// The needs of a shell script the container starts (`ENTRYPOINT ["./start.sh"]`): its
 /// interpreter and the programs it calls. `script_text` is the script's text.
-pub fn script(run: &RunCommand, name: &str, script_text: &str) -> Need {
+pub fn script(name: &str, script_text: &str) -> Need {
     let interpreter = script_text
         .lines()
         .next()
@@ -204,7 +204,6 @@ pub fn script(run: &RunCommand, name: &str, script_text: &str) -> Need {
     if shellish {
         programs.extend(programs_of(script_text, '\\'));
     }
-    let _ = run;
     Need {
         what: format!("the start script {name}"),
         shell: shellish,
@@ -262,22 +261,13 @@ mod tests {
             ),
             vec!["set", "[", "echo", "migrate", "node"]
         );
-        let run = RunCommand {
-            index: 0,
-            words: vec!["./start.sh".into()],
-            shell: false,
-            cmd: None,
-            script: None,
-            cmd_script: None,
-        };
         let n = script(
-            &run,
             "start.sh",
             "#!/usr/bin/env bash\ncurl -f http://x || exit 1\n./server\n",
         );
         assert!(n.shell);
         assert_eq!(n.programs, vec!["bash", "curl", "exit", "./server"]);
-        let n = script(&run, "x", "#!/usr/bin/python3\nprint(1)\n");
+        let n = script("x", "#!/usr/bin/python3\nprint(1)\n");
         assert_eq!(n.programs, vec!["/usr/bin/python3"]);
         assert!(!n.shell);
     }

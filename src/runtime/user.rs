@@ -103,7 +103,7 @@ fn named(input: &Input<'_, '_>, image: &RuntimeImage, u: &str, split: usize) -> 
 fn nonroot(input: &Input<'_, '_>, image: &RuntimeImage, owned: &[String]) -> Result<UserPlan, Skip> {
     let df = input.df;
     for (i, ins) in df.instructions.iter().enumerate().skip(input.model.from + 1) {
-        let Instruction::Expose(e) = ins else { continue };
+        let Instruction::Expose(_) = ins else { continue };
         let state = input.model.state(i);
         for port in df.source(i).split_whitespace().skip(1) {
             let port = state.expand(port);
@@ -115,7 +115,6 @@ fn nonroot(input: &Input<'_, '_>, image: &RuntimeImage, owned: &[String]) -> Res
                 )));
             }
         }
-        let _ = e;
     }
     for (i, ins) in df.instructions.iter().enumerate().skip(input.model.from + 1) {
         let Instruction::Volume(_) = ins else { continue };
