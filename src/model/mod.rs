@@ -39,8 +39,8 @@ pub struct State {
     /// The last USER, if any.
     pub user: Option<Rc<str>>,
     env: Rc<VarLog>,
-    /// The same definitions as written, before expansion (same positions as `env`).
-    env_raw: Rc<VarLog>,
+    /// The values of `env`'s definitions as written, before expansion, at the same positions.
+    env_raw: Rc<Vec<Rc<str>>>,
     env_len: usize,
     env_base: usize,
     args: Rc<VarLog>,
@@ -50,8 +50,8 @@ pub struct State {
 impl State {
     /// The value of an ENV or ARG default as the Dockerfile wrote it (`${TARGETOS}` unexpanded).
     pub fn raw(&self, name: &str) -> Option<&str> {
-        match self.env_raw.get(self.env_len, name) {
-            Some(v) => v,
+        match self.env.find(self.env_len, name) {
+            Some(p) => Some(&*self.env_raw[p]),
             None => self.args.get(self.args_len, name).map(|v| v.unwrap_or("")),
         }
     }
@@ -191,7 +191,8 @@ pub fn builder_image(df: &Dockerfile<'_>) -> Option<(usize, ImageRef)> {
 /// The walk's running state: the logs it appends to and the current view.
 struct Walk {
     env: VarLog,
-    env_raw: VarLog,
+    /// `env`'s values as written, at the same positions.
+    env_raw: Vec<Rc<str>>,
     args: VarLog,
     workdir: Rc<str>,
     workdir_set: bool,
@@ -246,7 +247,7 @@ impl Walk {
     fn new(base: &Base) -> Walk {
         let mut w = Walk {
             env: VarLog::default(),
-            env_raw: VarLog::default(),
+            env_raw: Vec::new(),
             args: VarLog::default(),
             workdir: Rc::from(base.workdir.as_str()),
             workdir_set: false,
@@ -254,8 +255,8 @@ impl Walk {
         };
         for (k, v) in &base.env {
             let (k, v): (Rc<str>, Rc<str>) = (k.as_str().into(), v.as_str().into());
-            w.env.push(Rc::clone(&k), Some(Rc::clone(&v)));
-            w.env_raw.push(k, Some(v));
+            w.env.push(k, Some(Rc::clone(&v)));
+            w.env_raw.push(v);
         }
         w
     }
@@ -288,13 +289,13 @@ impl Walk {
             Instruction::Env(e) => {
                 let pairs = parse_env(&e.arguments.value, df.escape);
                 for (k, v) in &pairs {
-                    // One copy of each name and value, shared by both logs.
+                    // One copy of each value, shared with the raw list when nothing expands.
                     let (k, raw): (Rc<str>, Rc<str>) = (k.as_str().into(), v.as_str().into());
                     let expanded = match expand_cow(v, |n| self.var(n)) {
                         Cow::Borrowed(_) => Rc::clone(&raw),
                         Cow::Owned(e) => e.into(),
                     };
-                    self.env_raw.push(Rc::clone(&k), Some(raw));
+                    self.env_raw.push(raw);
                     self.env.push(k, Some(expanded));
                 }
                 return (Vec::new(), pairs);

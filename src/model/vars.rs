@@ -132,16 +132,21 @@ impl VarLog {
     /// The last definition of `name` among the first `len` entries: `Some(None)` for an ARG
     /// declared without a default.
     pub fn get(&self, len: usize, name: &str) -> Option<Option<&str>> {
+        self.find(len, name).map(|p| self.entries[p].1.as_deref())
+    }
+
+    /// The position of the last definition of `name` among the first `len` entries (for
+    /// lists kept beside the log, at the same positions).
+    pub fn find(&self, len: usize, name: &str) -> Option<usize> {
         let Some(index) = &self.index else {
             let seen = &self.entries[..len.min(self.entries.len())];
-            return seen.iter().rev().find(|(n, _)| &**n == name).map(|(_, v)| v.as_deref());
+            return seen.iter().rposition(|(n, _)| &**n == name);
         };
         // Names whose hashes collide share a list: the last entry of this name.
-        let p = index
+        index
             .get(&key(name))?
             .before(len)
-            .find(|&p| &*self.entries[p].0 == name)?;
-        Some(self.entries[p].1.as_deref())
+            .find(|&p| &*self.entries[p].0 == name)
     }
 
     /// The definitions in `from..len`, in order (a name may appear more than once).
