@@ -15,6 +15,8 @@ def norm(ref):
     first, _, rest = ref.partition("/")
     if not rest or ("." not in first and ":" not in first and first != "localhost"):
         ref = "docker.io/" + (ref if rest else "library/" + ref)
+    elif first in ("docker.io", "index.docker.io") and "/" not in rest:
+        ref = "docker.io/library/" + rest  # docker.io/golang is docker.io/library/golang
     last = ref.rsplit("/", 1)[1]
     return ref if ":" in last else ref + ":latest"
 def subst(s, env):
