@@ -484,6 +484,31 @@ version = "0.28.0"
     }
 
     #[test]
+    fn other_platforms_bindings_in_the_lock_link_nothing() {
+        // mio 0.6, as in nnlama/rust_k8s_webserver: Cargo.lock lists its Fuchsia and winapi 0.2
+        // bindings whatever the target.
+        let pkg = |n: &str, deps: &str| {
+            format!("[[package]]\nname = \"{n}\"\nversion = \"0.1.0\"\ndependencies = [{deps}]\n\n")
+        };
+        let lock = [
+            pkg("app", "\"mio\""),
+            pkg("mio", "\"fuchsia-zircon-sys\", \"kernel32-sys\", \"ws2_32-sys\""),
+            pkg("fuchsia-zircon-sys", ""),
+            pkg("kernel32-sys", ""),
+            pkg("ws2_32-sys", ""),
+        ]
+        .concat();
+        let ctx = MemContext::new()
+            .with(
+                "Cargo.toml",
+                "[package]\nname = \"app\"\n[dependencies]\nmio = \"0.6\"\n",
+            )
+            .with("Cargo.lock", &lock);
+        let links = input_links("FROM rust:1.80\n", &ctx, true).expect("links");
+        assert!(links.packages.is_empty(), "{:?}", links.packages);
+    }
+
+    #[test]
     fn without_a_lock_the_dev_packages_decide() {
         let ctx = MemContext::new().with("Cargo.toml", "[package]\nname = \"app\"\n");
         let df = "FROM rust:1.80-slim\nRUN apt-get install -y libssl-dev libc6-dev\n";
