@@ -126,6 +126,27 @@ fn module_version_suffix_and_subpackage_names() {
 }
 
 #[test]
+fn a_module_made_by_go_mod_init_names_the_binary() {
+    // ehsanDadashi/DockerFile: no go.mod in the context; `go mod init main.go` makes one, and
+    // `go build` writes /home/app/main.go (over the source file), which CMD runs.
+    let c = MemContext::new().with("main.go", MAIN);
+    let df = |init: &str, cmd: &str| {
+        format!("FROM golang:1.21\nWORKDIR /home/app\nCOPY . /home/app\nRUN {init}\nRUN go build\nCMD [\"{cmd}\"]\n")
+    };
+    let out = split(&df("go mod init main.go", "/home/app/main.go"), &c).expect("rewritten");
+    assert!(
+        runtime(&out).contains("COPY --from=builder /home/app /home/app"),
+        "{out}"
+    );
+    assert!(split(&df("go mod init example.com/x/server/v2", "./server"), &c).is_ok());
+    // Without the init the directory names it, as before.
+    assert_eq!(
+        split(&df("go env", "/home/app/main.go"), &c).unwrap_err(),
+        "the start command runs `/home/app/main.go`, not the binary the build makes (/home/app/app)"
+    );
+}
+
+#[test]
 fn the_application_directory_crosses_whole() {
     let c = ctx()
         .with("words.txt", "a b c\n")

@@ -617,9 +617,28 @@ fn package_name(input: &Input<'_, '_>, pkg: &str, dir: &str) -> Option<String> {
         {
             return Some(last_element(&m));
         }
+        if let Some(m) = inited_module(input, &target) {
+            return Some(last_element(&m));
+        }
         return target.rsplit('/').next().filter(|s| !s.is_empty()).map(str::to_string);
     }
     Some(last_element(pkg))
+}
+
+/// The module path a `RUN go mod init PATH` in image directory `dir` gave the go.mod it wrote
+/// (the last such command of the stage; a build before it would have found no go.mod).
+fn inited_module(input: &Input<'_, '_>, dir: &str) -> Option<String> {
+    let m = input.model;
+    (m.from + 1..m.len())
+        .rev()
+        .flat_map(|i| m.commands(i).iter().rev())
+        .filter(|c| &*c.cwd == dir)
+        .find_map(|c| match c.program_words() {
+            [go, verb, init, path] if go.text == "go" && verb.text == "mod" && init.text == "init" => {
+                Some(path.text.clone())
+            }
+            _ => None,
+        })
 }
 
 /// The `module` line of a go.mod.
@@ -875,6 +894,18 @@ mod tests {
         let ctx = MemContext::new().with("main.go", "package main\n");
         with_input("FROM golang:1.22\nWORKDIR /go/src/hello\nCOPY . .\n", &ctx, |input| {
             assert_eq!(package_name(input, ".", "/go/src/hello").as_deref(), Some("hello"));
+        });
+        // A go.mod written by `go mod init` names it after that module path (ehsanDadashi/DockerFile:
+        // `go mod init main.go`, then `go build` writes /home/app/main.go); only in its directory.
+        let df =
+            "FROM golang:1.21\nWORKDIR /home/app\nCOPY . .\nRUN go mod init main.go\nRUN go mod tidy && go build\n";
+        with_input(df, &ctx, |input| {
+            assert_eq!(package_name(input, ".", "/home/app").as_deref(), Some("main.go"));
+            assert_eq!(package_name(input, ".", "/elsewhere").as_deref(), Some("elsewhere"));
+        });
+        let df = "FROM golang:1.21\nWORKDIR /src\nCOPY . .\nRUN go mod init example.com/x/tool/v2 && go build\n";
+        with_input(df, &ctx, |input| {
+            assert_eq!(package_name(input, ".", "/src").as_deref(), Some("tool"));
         });
     }
 
