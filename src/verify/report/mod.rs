@@ -47,6 +47,19 @@ impl VerifyReport {
         self.behaviour_problems().is_empty()
     }
 
+    /// What "same behaviour" rests on, for the verdict: the answers or output compared, or, when
+    /// neither image's port ever accepted a connection, only that both kept running (the
+    /// program may listen elsewhere than its EXPOSE says).
+    fn behaviour_seen(&self) -> String {
+        match (&self.original, &self.rewritten) {
+            (Observed::NeverListened { port, .. }, Observed::NeverListened { .. }) => format!(
+                "same behaviour as far as seen: both kept running, but port {port} accepted \
+                 connections on neither, so no response was compared"
+            ),
+            _ => "same behaviour".to_string(),
+        }
+    }
+
     /// The rewritten image is not larger than the original.
     pub fn not_larger(&self) -> bool {
         self.after_bytes <= self.before_bytes
@@ -207,8 +220,9 @@ impl fmt::Display for VerifyReport {
         if problems.is_empty() {
             writeln!(
                 f,
-                "verdict:   PASS (same behaviour, no application file dropped the program may read, \
-                 only announced config changes, image not larger)"
+                "verdict:   PASS ({}, no application file dropped the program may read, \
+                 only announced config changes, image not larger)",
+                self.behaviour_seen()
             )?;
         } else {
             writeln!(f, "verdict:   FAIL")?;
@@ -313,6 +327,26 @@ mod tests {
         let mut failed = ok("hi\n");
         failed.exit_code = Some(127);
         assert!(!report(ok("hi\n"), failed, 1000, 10).passed());
+    }
+
+    #[test]
+    fn a_pass_without_any_answer_says_so() {
+        // masneto/cronicas-app: EXPOSE 3000, the server listens on 8080.
+        let never = |o: RunOutcome| Observed::NeverListened { port: 3000, output: o };
+        let mut r = report(ok(""), ok(""), 1000, 10);
+        (r.original, r.rewritten, r.ports) = (never(ok("")), never(ok("")), vec![3000]);
+        let text = r.to_string();
+        assert!(r.passed(), "{text}");
+        assert!(
+            text.contains("PASS (same behaviour as far as seen: both kept running, but port 3000 accepted connections on neither, so no response was compared, no application file"),
+            "{text}"
+        );
+        // Output that was compared keeps the plain wording.
+        assert!(
+            report(ok("hi\n"), ok("hi\n"), 1000, 10)
+                .to_string()
+                .contains("PASS (same behaviour, no")
+        );
     }
 
     #[test]
