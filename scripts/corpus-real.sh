@@ -171,6 +171,7 @@ known = [
     (r'copier: stat: "([^"]+)"', "COPY of {0}, which the builder stage does not have"),
     (r'STEP "RUN ([^ "]+)[^"]*": exit status 127', "`{0}` is not installed where the RUN step runs (exit 127)"),
     (r"ENOTFOUND (?:codeload\.)?github\.com|hostname: 'github\.com'|request to https://codeload\.github\.com", "a dependency is downloaded from github.com (not reachable here)"),
+    (r"Updating git repository `https://github\.com/([^`]+?)(?:\.git)?`", "the Cargo dependency {0} is a git repository on github.com (not reachable here)"),
     (r"Corepack is about to download (\S+)", "corepack could not download {0}"),
     (r'Run "npm help ci"|npm (?:ERR!|error) code EUSAGE', "`npm ci` refused: no package-lock.json in the context"),
     (r"(ERR_PNPM_[A-Z_]+)(?:[^\n]*\n){1,3}\s*(?:╰─▶|\|)?\s*([^\n]*)", "{0}: {1}"),
