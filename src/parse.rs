@@ -59,15 +59,13 @@ pub fn line_of(text: &str, offset: usize) -> usize {
 
 /// Parses `text` (which must not start with a BOM: see [`strip_bom`]).
 pub fn parse(text: &str) -> Result<Dockerfile<'_>, ParseError> {
-    let ast = parse_dockerfile::parse(text).map_err(|e| ParseError {
+    let (instructions, escape) = instructions(text).map_err(|e| ParseError {
         line: e.line(),
         // The alternate form leaves out the parser's own "at line L column C": callers
         // say the line once.
         message: format!("{e:#}"),
     })?;
-    let escape = ast.parser_directives.escape.as_ref().map_or('\\', |d| d.value.value);
-    let spans = ast
-        .instructions
+    let spans = instructions
         .iter()
         .map(|ins| keyword_start(ins)..end_of_line(text, last_end(ins)))
         .collect();
@@ -76,12 +74,46 @@ pub fn parse(text: &str) -> Result<Dockerfile<'_>, ParseError> {
     line_starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1));
     Ok(Dockerfile {
         text,
-        instructions: ast.instructions,
+        instructions,
         spans,
         escape,
         newline: newline_of(text),
         line_starts,
     })
+}
+
+/// The instructions of `text` and its escape character, as `parse_dockerfile::parse` gives
+/// them, without its list growing: the parser's stream goes into a list with room for one
+/// instruction per line. The stream reports every error `parse` does but a stage name used
+/// twice, so a text with two named stages goes through `parse` itself; an escape directive is
+/// read by parsing what stands before the first instruction (directives, comments and blank
+/// lines only) behind a stand-in FROM.
+fn instructions(text: &str) -> Result<(Vec<Instruction<'_>>, char), parse_dockerfile::Error> {
+    let mut list = Vec::with_capacity(memchr::memchr_iter(b'\n', text.as_bytes()).count() + 1);
+    let mut named = 0;
+    for ins in parse_dockerfile::parse_iter(text)? {
+        let ins = ins?;
+        named += usize::from(matches!(&ins, Instruction::From(f) if f.as_.is_some()));
+        list.push(ins);
+    }
+    if named > 1 {
+        let ast = parse_dockerfile::parse(text)?;
+        let escape = escape_of(&ast);
+        return Ok((ast.instructions, escape));
+    }
+    let head = &text[..list.first().map_or(0, keyword_start)];
+    // Without the word `escape` (in any case) before the first instruction, no directive sets it.
+    let names_escape = head.as_bytes().windows(6).any(|w| w.eq_ignore_ascii_case(b"escape"));
+    let escape = match names_escape {
+        false => '\\',
+        true => escape_of(&parse_dockerfile::parse(&[head, "FROM scratch"].concat())?),
+    };
+    Ok((list, escape))
+}
+
+/// The escape character a parsed Dockerfile's directives set (`\` by default).
+fn escape_of(ast: &parse_dockerfile::Dockerfile<'_>) -> char {
+    ast.parser_directives.escape.as_ref().map_or('\\', |d| d.value.value)
 }
 
 impl Dockerfile<'_> {
@@ -260,6 +292,40 @@ mod tests {
             "the line is said once, by the caller: {}",
             e.message
         );
+    }
+
+    #[test]
+    fn the_stream_reads_as_the_whole_parse() {
+        let texts = [
+            "FROM a\nRUN x\n",
+            "# syntax=docker/dockerfile:1\n# escape=`\nFROM a\nRUN x `\n  y\n",
+            "  # ESCAPE = `\n\n  FROM a\nRUN x `\n  y\n",
+            "# comment first\n# escape=`\nFROM a\nRUN x \\\n  y\n",
+            "ARG V=1\nFROM a:$V AS b\nCOPY . .\n",
+            "FROM a AS b\nFROM c AS d\n",
+            "FROM a AS b\nFROM c AS b\n",
+            "# escape=x\nFROM a\n",
+            "RUN x\nFROM a\n",
+        ];
+        for text in texts {
+            let whole = parse_dockerfile::parse(text);
+            let ours = instructions(text);
+            match (&whole, &ours) {
+                (Ok(ast), Ok((list, escape))) => {
+                    assert_eq!(format!("{:?}", ast.instructions), format!("{list:?}"), "{text:?}");
+                    assert_eq!(escape_of(ast), *escape, "{text:?}");
+                }
+                (Err(a), Err(b)) => assert_eq!(format!("{a:#}"), format!("{b:#}"), "{text:?}"),
+                _ => panic!("{text:?}: parse gave {whole:?}, the stream {ours:?}"),
+            }
+        }
+        assert_eq!(instructions(texts[1]).unwrap().1, '`');
+        assert_eq!(
+            instructions(texts[3]).unwrap().1,
+            '\\',
+            "a directive after a comment is a comment"
+        );
+        assert!(instructions(texts[6]).is_err(), "a stage name used twice");
     }
 
     #[test]
