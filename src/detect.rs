@@ -2,6 +2,7 @@
 //! one, the WORKDIR, ENV, ARG and USER in force and where COPY put context files; it names the
 //! builder image and picks the language. Language modules (`lang::*`) read these facts.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::str::FromStr;
 
@@ -207,7 +208,8 @@ pub fn expand(s: &str, lookup: impl Fn(&str) -> Option<String>) -> String {
 }
 
 /// Parses an ENV instruction's arguments: `K=V K2="v 2"` or the legacy `K value with spaces`.
-pub fn parse_env(args: &str, escape: char) -> Vec<(String, String)> {
+/// Plain words are borrowed from `args`; what quotes or escapes changed is owned.
+pub fn parse_env(args: &str, escape: char) -> Vec<(Cow<'_, str>, Cow<'_, str>)> {
     // Plain words (no quotes, escapes or line breaks): split them without the shell lexer.
     let plain = !args
         .bytes()
@@ -219,16 +221,16 @@ pub fn parse_env(args: &str, escape: char) -> Vec<(String, String)> {
         if t.bytes().all(|b| b.is_ascii_graphic())
             && let Some((k, v)) = t.split_once('=')
         {
-            return vec![(k.to_string(), v.to_string())];
+            return vec![(k.into(), v.into())];
         }
         let mut words = args.split_whitespace();
         let first = words.clone().next().unwrap_or("");
         if !first.contains('=') {
             let k = words.next().unwrap_or("");
-            return vec![(k.to_string(), words.collect::<Vec<_>>().join(" "))];
+            return vec![(k.into(), words.collect::<Vec<_>>().join(" ").into())];
         }
         return words
-            .filter_map(|w| w.split_once('=').map(|(k, v)| (k.to_string(), v.to_string())))
+            .filter_map(|w| w.split_once('=').map(|(k, v)| (k.into(), v.into())))
             .collect();
     }
     let trimmed = args.trim_start();
@@ -242,12 +244,16 @@ pub fn parse_env(args: &str, escape: char) -> Vec<(String, String)> {
             .map(|w| w.text)
             .collect::<Vec<_>>()
             .join(" ");
-        return vec![(k.to_string(), v)];
+        return vec![(k.into(), v.into())];
     }
     shell::commands(args, escape)
         .into_iter()
         .flatten()
-        .filter_map(|w| w.text.split_once('=').map(|(k, v)| (k.to_string(), v.to_string())))
+        .filter_map(|w| {
+            w.text
+                .split_once('=')
+                .map(|(k, v)| (k.to_string().into(), v.to_string().into()))
+        })
         .collect()
 }
 
@@ -495,7 +501,12 @@ mod tests {
             parse_env("A=1 B=\"x y\"", '\\'),
             vec![("A".into(), "1".into()), ("B".into(), "x y".into())]
         );
-        let pairs = |t: &str| -> Vec<(String, String)> { parse_env(t, '\\') };
+        let pairs = |t: &str| -> Vec<(String, String)> {
+            parse_env(t, '\\')
+                .into_iter()
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect()
+        };
         let owned = |v: &[(&str, &str)]| -> Vec<(String, String)> {
             v.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
         };

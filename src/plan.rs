@@ -155,13 +155,13 @@ fn move_metadata(df: &Dockerfile<'_>, model: &Model, spec: &Spec, edits: &mut Ve
     for i in model.from + 1..=split.min(n - 1) {
         match &df.instructions[i] {
             Instruction::Env(_) => {
-                let pairs = model.env_pairs(i);
-                if !pairs.iter().any(|(k, _)| spec.build_env.contains(k)) {
+                let builds = |k: &str| spec.build_env.iter().any(|b| b == k);
+                if !model.env_pairs(i).any(|(k, _)| builds(k)) {
                     m.env.push(df.source(i).to_string());
                     continue;
                 }
-                let (kept, dropped): (Vec<_>, Vec<_>) = pairs.iter().partition(|(k, _)| !spec.build_env.contains(k));
-                m.dropped_env.extend(dropped.iter().map(|(k, _)| k.clone()));
+                let (kept, dropped): (Vec<_>, Vec<_>) = model.env_pairs(i).partition(|(k, _)| !builds(k));
+                m.dropped_env.extend(dropped.iter().map(|(k, _)| k.to_string()));
                 if !kept.is_empty() {
                     let body: Vec<String> = kept.iter().map(|(k, v)| format!("{k}={}", quote_env(v))).collect();
                     m.env.push(format!("{} {}", kw(df, model, "ENV"), body.join(" ")));

@@ -166,8 +166,6 @@ pub struct Model {
     pub copies: Vec<CopyFact>,
     /// The simple commands of each instruction (empty for all but RUN).
     commands: Vec<Vec<Cmd>>,
-    /// The `NAME=value` pairs of each ENV instruction as written (empty for the others).
-    env_pairs: Vec<Vec<(String, String)>>,
     /// What the RUN commands do, in order.
     pub ops: Vec<OpAt>,
 }
@@ -204,7 +202,6 @@ struct Parts {
     snaps: Vec<Snap>,
     copies: Vec<CopyFact>,
     commands: Vec<Vec<Cmd>>,
-    env_pairs: Vec<Vec<(String, String)>>,
     ops: Vec<OpAt>,
 }
 
@@ -217,13 +214,10 @@ impl Parts {
         snaps.extend((0..=from).map(|_| w.snap()));
         let mut commands = Vec::with_capacity(room);
         commands.extend((0..=from).map(|_| Vec::new()));
-        let mut env_pairs = Vec::with_capacity(room);
-        env_pairs.extend((0..=from).map(|_| Vec::new()));
         Parts {
             snaps,
             copies: Vec::new(),
             commands,
-            env_pairs,
             ops: Vec::new(),
         }
     }
@@ -272,7 +266,7 @@ impl Walk {
         }
     }
 
-    /// Applies instruction `index`; returns its simple commands (RUN) and ENV pairs.
+    /// Applies instruction `index`; returns its simple commands (RUN).
     fn step(
         &mut self,
         df: &Dockerfile<'_>,
@@ -280,25 +274,23 @@ impl Walk {
         ins: &Instruction<'_>,
         globals: &VarLog,
         m: &mut Parts,
-    ) -> (Vec<Cmd>, Vec<(String, String)>) {
+    ) -> Vec<Cmd> {
         match ins {
             Instruction::Workdir(d) => {
                 self.workdir = Rc::from(self.resolve(&d.arguments.value));
                 self.workdir_set = true;
             }
             Instruction::Env(e) => {
-                let pairs = parse_env(&e.arguments.value, df.escape);
-                for (k, v) in &pairs {
+                for (k, v) in parse_env(&e.arguments.value, df.escape) {
                     // One copy of each value, shared with the raw list when nothing expands.
-                    let (k, raw): (Rc<str>, Rc<str>) = (k.as_str().into(), v.as_str().into());
-                    let expanded = match expand_cow(v, |n| self.var(n)) {
+                    let (k, raw): (Rc<str>, Rc<str>) = (Rc::from(&*k), Rc::from(&*v));
+                    let expanded = match expand_cow(&v, |n| self.var(n)) {
                         Cow::Borrowed(_) => Rc::clone(&raw),
                         Cow::Owned(e) => e.into(),
                     };
                     self.env_raw.push(raw);
                     self.env.push(k, Some(expanded));
                 }
-                return (Vec::new(), pairs);
             }
             Instruction::Arg(a) => {
                 for (k, v) in parse_arg(&a.arguments.value) {
@@ -327,10 +319,10 @@ impl Walk {
                     true,
                 ));
             }
-            Instruction::Run(_) => return (self.run(df, index, &mut m.ops), Vec::new()),
+            Instruction::Run(_) => return self.run(df, index, &mut m.ops),
             _ => {}
         }
-        (Vec::new(), Vec::new())
+        Vec::new()
     }
 
     /// The simple commands of RUN `index`, and their effects (into `ops`).
@@ -432,9 +424,8 @@ impl Model {
         let mut m = Parts::before(from, df.instructions.len(), &w);
         for (index, ins) in df.instructions.iter().enumerate().skip(from + 1) {
             m.snaps.push(w.snap());
-            let (cmds, pairs) = w.step(df, index, ins, &globals, &mut m);
+            let cmds = w.step(df, index, ins, &globals, &mut m);
             m.commands.push(cmds);
-            m.env_pairs.push(pairs);
         }
         m.snaps.push(w.snap());
         let states = w.states(m.snaps, env_base);
@@ -445,7 +436,6 @@ impl Model {
             states,
             copies: m.copies,
             commands: m.commands,
-            env_pairs: m.env_pairs,
             ops: m.ops,
         })
     }
@@ -465,9 +455,11 @@ impl Model {
         self.commands.get(i).map_or(&[], Vec::as_slice)
     }
 
-    /// The `NAME=value` pairs of ENV instruction `i`, as written (empty for other instructions).
-    pub fn env_pairs(&self, i: usize) -> &[(String, String)] {
-        self.env_pairs.get(i).map_or(&[], Vec::as_slice)
+    /// The `NAME=value` pairs of ENV instruction `i`, as written (none for other instructions):
+    /// the definitions it added to the ENV log, with their values before expansion.
+    pub fn env_pairs(&self, i: usize) -> impl Iterator<Item = (&str, &str)> {
+        let (before, after) = (self.state(i), self.state(i + 1));
+        (before.env_len..after.env_len).map(|p| (before.env.name(p), &*before.env_raw[p]))
     }
 
     /// The number of instructions.

@@ -119,6 +119,11 @@ impl VarLog {
         }
     }
 
+    /// The name defined at position `at`.
+    pub fn name(&self, at: usize) -> &str {
+        &self.entries[at].0
+    }
+
     /// The number of definitions so far.
     pub fn len(&self) -> usize {
         self.entries.len()

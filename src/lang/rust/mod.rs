@@ -349,8 +349,8 @@ fn build_env_names(input: &Input<'_, '_>, tpl: &Template) -> Vec<String> {
                     Some(prefix) => k.starts_with(prefix),
                     None => p == k,
                 });
-                if hit && !out.contains(k) {
-                    out.push(k.clone());
+                if hit && !out.iter().any(|o| o == k) {
+                    out.push(k.to_string());
                 }
             }
         }

@@ -206,7 +206,7 @@ fn nothing_recompiles(input: &Input<'_, '_>, tpl: &Template, index: usize, build
         Instruction::Copy(_) | Instruction::Add(_) => !copies_sources(input, i),
         Instruction::Run(_) => finishing(input, tpl, i) || !touches_sources(input, i),
         // A build variable set later makes `cargo run` compile again.
-        Instruction::Env(_) => input.model.env_pairs(i).iter().all(|(k, _)| !build_env.contains(k)),
+        Instruction::Env(_) => input.model.env_pairs(i).all(|(k, _)| !build_env.iter().any(|b| b == k)),
         _ => true,
     })
 }

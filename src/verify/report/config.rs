@@ -58,7 +58,11 @@ pub fn dockerfile_env(text: &str) -> Result<Vec<(String, String)>, String> {
             }
             Instruction::Env(e) => {
                 if let Some(s) = stages.last_mut() {
-                    s.env.extend(crate::detect::parse_env(&e.arguments.value, df.escape));
+                    s.env.extend(
+                        crate::detect::parse_env(&e.arguments.value, df.escape)
+                            .into_iter()
+                            .map(|(k, v)| (k.into_owned(), v.into_owned())),
+                    );
                 }
             }
             _ => {}
